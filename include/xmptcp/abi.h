@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The BPF <-> userspace ABI of xmptcp: everything that crosses a BPF map or
+ * the ring buffer. This header is compiled both by clang -target bpf and by
+ * the host compiler; nothing here may be defined a second time elsewhere.
+ *
+ * Rules (see docs/maps.md):
+ *  - only __u8..__u64, __be16, __be32; explicit padding, no implicit holes;
+ *  - every struct has a _Static_assert on its size, and on the offsets that
+ *    a reader depends on;
+ *  - map names are at most 15 characters (the kernel keeps 16 bytes).
+ */
+#ifndef XMPTCP_ABI_H
+#define XMPTCP_ABI_H
+
+#include <linux/types.h>
+
+#define XM_ASSERT_SIZE(type, size)                                                                 \
+	_Static_assert(sizeof(type) == (size), "ABI size of " #type " changed")
+#define XM_ASSERT_OFFSET(type, member, off)                                                        \
+	_Static_assert(__builtin_offsetof(type, member) == (off),                                 \
+		       "ABI offset of " #type "." #member " changed")
+
+/* Names of the maps, as the kernel and bpftool show them and as pins are named. */
+#define XM_MAP_STATS  "xm_stats"
+#define XM_MAP_EVENTS "xm_events"
+
+/*
+ * Datapath counters: one per-CPU array (xm_stats) indexed by enum xm_stat.
+ * The X-macro keeps the enum and the names userspace prints in one place:
+ * X(ENUM_SUFFIX, "name", "what it counts").
+ * Names that mean the same as a kernel MPTcpExt counter reuse its name.
+ */
+#define XM_STATS(X)                                                                                \
+	X(RX_PACKETS, "RxPackets", "packets seen at XDP ingress")                                  \
+	X(RX_TCP, "RxTcp", "TCP segments seen at XDP ingress")                                     \
+	X(RX_MPTCP, "RxMptcp", "ingress TCP segments carrying at least one MPTCP option")          \
+	X(RX_NOT_PARSED, "RxNotParsed", "ingress frames too short or malformed to parse as TCP")   \
+	X(RX_OPT_MP_CAPABLE, "RxMpCapable", "ingress MP_CAPABLE options")                          \
+	X(RX_OPT_MP_JOIN, "RxMpJoin", "ingress MP_JOIN options")                                   \
+	X(RX_OPT_DSS, "RxDss", "ingress DSS options")                                              \
+	X(RX_OPT_ADD_ADDR, "RxAddAddr", "ingress ADD_ADDR options")                                \
+	X(RX_OPT_REMOVE_ADDR, "RxRemoveAddr", "ingress REMOVE_ADDR options")                       \
+	X(RX_OPT_MP_PRIO, "RxMpPrio", "ingress MP_PRIO options")                                   \
+	X(RX_OPT_MP_FAIL, "RxMpFail", "ingress MP_FAIL options")                                   \
+	X(RX_OPT_MP_FASTCLOSE, "RxMpFastclose", "ingress MP_FASTCLOSE options")                    \
+	X(RX_OPT_MP_TCPRST, "RxMpTcpRst", "ingress MP_TCPRST options")                             \
+	X(RX_OPT_UNKNOWN, "RxOptUnknown", "ingress MPTCP options of an unknown subtype")           \
+	X(RX_OPT_MALFORMED, "RxOptMalformed", "ingress MPTCP options the codec rejected")          \
+	X(TX_PACKETS, "TxPackets", "packets seen at TC egress")                                    \
+	X(TX_TCP, "TxTcp", "TCP segments seen at TC egress")                                       \
+	X(TX_MPTCP, "TxMptcp", "egress TCP segments carrying at least one MPTCP option")           \
+	X(TX_NOT_PARSED, "TxNotParsed", "egress frames too short or malformed to parse as TCP")    \
+	X(TX_OPT_MP_CAPABLE, "TxMpCapable", "egress MP_CAPABLE options")                           \
+	X(TX_OPT_MP_JOIN, "TxMpJoin", "egress MP_JOIN options")                                    \
+	X(TX_OPT_DSS, "TxDss", "egress DSS options")                                               \
+	X(TX_OPT_ADD_ADDR, "TxAddAddr", "egress ADD_ADDR options")                                 \
+	X(TX_OPT_REMOVE_ADDR, "TxRemoveAddr", "egress REMOVE_ADDR options")                        \
+	X(TX_OPT_MP_PRIO, "TxMpPrio", "egress MP_PRIO options")                                    \
+	X(TX_OPT_MP_FAIL, "TxMpFail", "egress MP_FAIL options")                                    \
+	X(TX_OPT_MP_FASTCLOSE, "TxMpFastclose", "egress MP_FASTCLOSE options")                     \
+	X(TX_OPT_MP_TCPRST, "TxMpTcpRst", "egress MP_TCPRST options")                              \
+	X(TX_OPT_UNKNOWN, "TxOptUnknown", "egress MPTCP options of an unknown subtype")            \
+	X(TX_OPT_MALFORMED, "TxOptMalformed", "egress MPTCP options the codec rejected")           \
+	X(EVENTS_LOST, "EventsLost", "ring-buffer events dropped because the buffer was full")
+
+enum xm_stat {
+#define XM_STAT_ENUM(id, name, help) XM_STAT_##id,
+	XM_STATS(XM_STAT_ENUM)
+#undef XM_STAT_ENUM
+	XM_STAT__MAX
+};
+
+/*
+ * The per-subtype counters are laid out in subtype order so that the datapath
+ * can index them as BASE + subtype; these asserts keep that true.
+ */
+_Static_assert(XM_STAT_RX_OPT_MP_TCPRST - XM_STAT_RX_OPT_MP_CAPABLE == 8,
+	       "RX per-subtype counters must follow MPTCP subtype order 0..8");
+_Static_assert(XM_STAT_TX_OPT_MP_TCPRST - XM_STAT_TX_OPT_MP_CAPABLE == 8,
+	       "TX per-subtype counters must follow MPTCP subtype order 0..8");
+_Static_assert(XM_STAT_TX_PACKETS - XM_STAT_RX_PACKETS == XM_STAT_TX_OPT_MALFORMED -
+			       XM_STAT_RX_OPT_MALFORMED,
+	       "RX and TX counter blocks must have the same layout");
+
+/* Which way a packet goes through the datapath; selects the RX or TX block. */
+enum xm_dir {
+	XM_DIR_RX = 0, /* XDP ingress */
+	XM_DIR_TX = 1, /* TC egress */
+};
+
+/* Distance between the RX and TX blocks of enum xm_stat. */
+#define XM_STAT_DIR_STRIDE (XM_STAT_TX_PACKETS - XM_STAT_RX_PACKETS)
+
+/*
+ * Drop reasons. Negative values returned by datapath functions; their
+ * absolute value is stable and may be used as a metric key. Foundation
+ * programs never drop; the enum exists so that every later drop goes through
+ * one function with a named reason.
+ */
+enum xm_drop_reason {
+	XM_DROP_NONE = 0,
+	XM_DROP_MALFORMED_OPTION = 1, /* an MPTCP option the codec rejected */
+	XM_DROP_VIRTUAL_SUBFLOW = 2,  /* a packet that must never reach the stack as is */
+	XM_DROP_IMPAIR = 3,           /* dropped on purpose by the test impairment program */
+	XM_DROP__MAX
+};
+
+/*
+ * Ring-buffer events (map xm_events), datapath -> daemon. Every record starts
+ * with struct xm_event_hdr; `type` tells which record follows, `len` is the
+ * whole record's length so that a reader can skip types it does not know.
+ */
+enum xm_event_type {
+	XM_EV_NONE = 0,
+	XM_EV_OPT_MALFORMED = 1, /* struct xm_ev_opt_malformed */
+	XM_EV__MAX
+};
+
+struct xm_event_hdr {
+	__u16 type; /* enum xm_event_type */
+	__u16 len;  /* sizeof the whole record */
+	__u32 ifindex;
+	__u64 ts_ns; /* bpf_ktime_get_ns() */
+};
+XM_ASSERT_SIZE(struct xm_event_hdr, 16);
+
+/* Largest TCP options area: data offset 15 words minus the 5-word header. */
+#define XM_TCP_OPTS_MAX 40
+
+/*
+ * A malformed MPTCP option, sampled for the daemon's log: the whole TCP options
+ * area and where the bad option starts, so a human can see what the peer sent.
+ */
+struct xm_ev_opt_malformed {
+	struct xm_event_hdr hdr;
+	__u8 dir;       /* enum xm_dir */
+	__u8 opt_off;   /* offset of the bad option's kind byte in opts[] */
+	__u8 opts_len;  /* bytes valid in opts[] */
+	__u8 error;     /* enum xm_opt_err, positive */
+	__u8 ip_ver;    /* 4 or 6 */
+	__u8 pad[3];
+	__be16 sport;
+	__be16 dport;
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	__u8 opts[XM_TCP_OPTS_MAX];
+	__u8 pad2[4]; /* to the 8-byte alignment the header imposes */
+};
+XM_ASSERT_SIZE(struct xm_ev_opt_malformed, 104);
+XM_ASSERT_OFFSET(struct xm_ev_opt_malformed, opts, 60);
+
+#endif /* XMPTCP_ABI_H */
