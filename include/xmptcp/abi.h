@@ -24,6 +24,9 @@
 /* Names of the maps, as the kernel and bpftool show them and as pins are named. */
 #define XM_MAP_STATS  "xm_stats"
 #define XM_MAP_EVENTS "xm_events"
+#define XM_MAP_CONNS   "xm_conns"
+#define XM_MAP_PENDING "xm_pending"
+#define XM_MAP_KEYS    "xm_keys"
 
 /*
  * Datapath counters: one per-CPU array (xm_stats) indexed by enum xm_stat.
@@ -62,7 +65,30 @@
 	X(TX_OPT_MP_TCPRST, "TxMpTcpRst", "egress MP_TCPRST options")                              \
 	X(TX_OPT_UNKNOWN, "TxOptUnknown", "egress MPTCP options of an unknown subtype")            \
 	X(TX_OPT_MALFORMED, "TxOptMalformed", "egress MPTCP options the codec rejected")           \
-	X(EVENTS_LOST, "EventsLost", "ring-buffer events dropped because the buffer was full")
+	X(EVENTS_LOST, "EventsLost", "ring-buffer events dropped because the buffer was full")       \
+	X(MPC_SYN_TX, "MPCapableSYNTX", "SYNs we sent offering MP_CAPABLE (client role)")            \
+	X(MPC_SYNACK_RX, "MPCapableSYNACKRX", "SYN-ACKs with MP_CAPABLE received (client role)")     \
+	X(MPC_SYN_RX, "MPCapableSYNRX", "SYNs with MP_CAPABLE received (server role)")               \
+	X(MPC_SYNACK_TX, "MPCapableSYNACKTX", "SYN-ACKs we sent with MP_CAPABLE (server role)")      \
+	X(MPC_ACK_RX, "MPCapableACKRX", "third ACKs (or first data) with MP_CAPABLE (server role)")  \
+	X(MPC_FALLBACK_SYNACK, "MPCapableFallbackSYNACK",                                          \
+	  "client connections that fell back: SYN-ACK without MP_CAPABLE")                         \
+	X(MPC_FALLBACK_ACK, "MPCapableFallbackACK",                                                \
+	  "server connections that fell back: third ACK without a valid MP_CAPABLE")               \
+	X(MPC_CSUM_REFUSED, "MPCapableChecksumRefused",                                            \
+	  "connections left as plain TCP because the peer required DSS checksums")                 \
+	X(KEY_QUEUE_EMPTY, "KeyQueueEmpty",                                                        \
+	  "connections left as plain TCP because the daemon's key queue was empty")                \
+	X(CONN_TABLE_FULL, "ConnTableFull",                                                        \
+	  "connections left as plain TCP because xm_conns was full")                               \
+	X(CONN_ESTABLISHED, "ConnEstablished", "MPTCP connections established")                    \
+	X(CONN_CLOSED, "ConnClosed", "MPTCP connections whose socket closed (state removed)")      \
+	X(DSS_TX_NOSPACE, "DssTxNoSpace",                                                          \
+	  "segments that left without their DSS: no option space (e.g. SACK blocks took it)")      \
+	X(DATA_FIN_RX, "DataFinRx", "peer DATA_FINs turned into a FIN for the local stack")        \
+	X(DATA_FIN_TX, "DataFinTx", "DATA_FINs we sent (with the local stack's FIN)")              \
+	X(ACK_FIXUPS, "AckFixups",                                                                 \
+	  "egress ACKs pulled back one byte: they acked an injected FIN the peer never sent")
 
 enum xm_stat {
 #define XM_STAT_ENUM(id, name, help) XM_STAT_##id,
@@ -149,5 +175,81 @@ struct xm_ev_opt_malformed {
 };
 XM_ASSERT_SIZE(struct xm_ev_opt_malformed, 104);
 XM_ASSERT_OFFSET(struct xm_ev_opt_malformed, opts, 60);
+
+/*
+ * Key material for one connection, made by the daemon (getrandom, SHA-256)
+ * and queued in xm_keys (a BPF queue) so that the datapath never waits on
+ * userspace when it needs a key for a SYN or a SYN-ACK.
+ */
+struct xm_key_material {
+	__u64 key;   /* the local key, as a number (big-endian on the wire) */
+	__u64 idsn;  /* least significant 64 bits of SHA-256(key) */
+	__u32 token; /* most significant 32 bits of SHA-256(key) */
+	__u32 pad;
+};
+XM_ASSERT_SIZE(struct xm_key_material, 24);
+
+/*
+ * A TCP connection as the local host sees it. Addresses and ports in network
+ * order, as on the wire, so XDP can build it from a packet without swapping.
+ * IPv4 addresses live in the first word, the other three are zero.
+ */
+struct xm_flow_key {
+	__be32 laddr[4];
+	__be32 raddr[4];
+	__be16 lport;
+	__be16 rport;
+	__u8 ip_ver; /* 4 or 6 */
+	__u8 pad[3];
+};
+XM_ASSERT_SIZE(struct xm_flow_key, 40);
+XM_ASSERT_OFFSET(struct xm_flow_key, lport, 32);
+
+enum xm_conn_state {
+	XM_CS_NONE = 0,
+	XM_CS_SYN_SENT = 1,    /* client: MP_CAPABLE SYN sent */
+	XM_CS_MPC_ACK = 2,     /* client: keys known, third ACK / first data not confirmed */
+	XM_CS_ESTABLISHED = 3, /* both keys known and the peer is known to have them */
+	XM_CS__MAX
+};
+
+enum xm_conn_role {
+	XM_ROLE_CLIENT = 1,
+	XM_ROLE_SERVER = 2,
+};
+
+/* xm_conn.flags; set with atomic ors, since XDP and sockops run concurrently. */
+#define XM_CONN_F_CSUM         0x01 /* DSS checksums negotiated */
+#define XM_CONN_F_PEER_DSS     0x02 /* the peer sent a DSS: it is fully established */
+#define XM_CONN_F_FIN_INJECTED 0x04 /* ingress turned the peer's DATA_FIN into a FIN */
+#define XM_CONN_F_PEER_FIN     0x08 /* the peer's own subflow FIN arrived */
+#define XM_CONN_F_DATA_FIN_TX  0x10 /* we sent our DATA_FIN */
+
+/*
+ * One MPTCP connection whose meta socket is a local kernel TCP socket (map
+ * xm_conns, keyed by struct xm_flow_key). Created by the sockops program
+ * when the handshake concludes, removed by it when the socket closes.
+ * The data sequence space is the socket's own: DSN = IDSN + (seq - ISN).
+ */
+struct xm_conn {
+	__u64 local_key;
+	__u64 remote_key;
+	__u64 local_idsn;
+	__u64 remote_idsn;
+	__u32 local_token;
+	__u32 remote_token;
+	__u32 local_isn;  /* our subflow ISN (the SYN's sequence number) */
+	__u32 remote_isn; /* the peer's subflow ISN */
+	__u32 fin_seq;    /* seq at which ingress injected the peer's FIN (F_FIN_INJECTED) */
+	__u32 flags;      /* XM_CONN_F_* */
+	__u8 state;       /* enum xm_conn_state */
+	__u8 role;        /* enum xm_conn_role */
+	__u8 pad[6];
+	__u64 created_ns;     /* bpf_ktime_get_ns() at establishment */
+	__u64 bytes_acked;    /* last seen tcp_sock bytes_acked (data we sent, acked) */
+	__u64 bytes_received; /* last seen tcp_sock bytes_received */
+};
+XM_ASSERT_SIZE(struct xm_conn, 88);
+XM_ASSERT_OFFSET(struct xm_conn, flags, 52);
 
 #endif /* XMPTCP_ABI_H */
