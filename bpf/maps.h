@@ -26,6 +26,37 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } xm_events SEC(".maps");
 
+/*
+ * MPTCP connections whose meta socket is local (see struct xm_conn). Written
+ * by sockops at the end of the handshake and removed when the socket closes;
+ * XDP and TC read it and set flags. Sized by the daemon before load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct xm_flow_key);
+	__type(value, struct xm_conn);
+} xm_conns SEC(".maps");
+
+/*
+ * Server side, between our SYN-ACK and the ACK that completes the handshake:
+ * the key we sent. LRU so that half-open connections (a SYN flood) evict
+ * each other instead of filling the table.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct xm_flow_key);
+	__type(value, struct xm_key_material);
+} xm_pending SEC(".maps");
+
+/* Key material the daemon makes ahead of time, so no handshake waits on it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 4096);
+	__type(value, struct xm_key_material);
+} xm_keys SEC(".maps");
+
 static __always_inline void xm_count_n(__u32 stat, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&xm_stats, &stat);

@@ -46,6 +46,9 @@ struct xm_scan {
 	__u8 bad_off;		 /* the first malformed option's offset in ob */
 	__u8 bad_err;		 /* and its enum xm_opt_err */
 	__u32 cur;		 /* the option at hand's offset, stored to be reloaded */
+	__u8 has_dss;		 /* the segment carried a valid DSS, copied to dss */
+	__u8 pad[7];
+	struct xm_opt_dss dss;	 /* for the meta subflow's DATA_FIN handling (meta.h) */
 };
 
 /*
@@ -178,6 +181,10 @@ static int xm_scan_step(__u32 idx, void *data)
 		xm_count(s->stat_base + XM_STAT_RX_OPT_UNKNOWN);
 	else
 		xm_scan_bad(s, off, -ret);
+	if (ret > 0 && s->opt.subtype == XM_MPTCP_DSS) {
+		s->dss = s->opt.dss;
+		s->has_dss = 1;
+	}
 	return 0;
 }
 
@@ -239,14 +246,19 @@ __attribute__((noinline)) int xm_scan_walk(__u32 key)
  * its first malformed option: the event carries the whole options area, so
  * later bad options in the same segment are visible in it too.
  */
-static __always_inline void xm_scan_mptcp(const struct xm_pkt *p)
+/*
+ * Scan the segment's options; returns its DSS when it carried a valid one
+ * (the scratch slot it lives in stays valid until the next segment on this
+ * CPU), else NULL.
+ */
+static __always_inline const struct xm_opt_dss *xm_scan_mptcp(const struct xm_pkt *p)
 {
 	__u32 key = p->dir;
 	struct xm_scan *s;
 
 	s = bpf_map_lookup_elem(&xm_scratch, &key);
 	if (!s)
-		return;
+		return NULL;
 	/*
 	 * The slot holds the previous segment's bytes: clear what the event
 	 * copies out, so that bytes past opts_len are zero, not stale.
@@ -255,10 +267,10 @@ static __always_inline void xm_scan_mptcp(const struct xm_pkt *p)
 	s->stat_base = p->dir == XM_DIR_TX ? XM_STAT_DIR_STRIDE : 0;
 	if (xm_opts_load(p, &s->ob) < 0) {
 		xm_count(s->stat_base + XM_STAT_RX_NOT_PARSED);
-		return;
+		return NULL;
 	}
 	if (!s->ob.len)
-		return;
+		return NULL;
 
 	xm_scan_walk(key);
 
@@ -266,6 +278,7 @@ static __always_inline void xm_scan_mptcp(const struct xm_pkt *p)
 		xm_count(s->stat_base + XM_STAT_RX_MPTCP);
 	if (s->n_bad)
 		xm_emit_malformed(p, s);
+	return s->has_dss ? &s->dss : NULL;
 }
 
 #endif /* XMPTCP_BPF_MPTCP_SCAN_H */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The xmptcp datapath: xdp_ingress and tc_egress.
+ * The xmptcp datapath: xdp_ingress, tc_egress and sockops_mptcp.
  *
- * Foundation stage: parse every frame down to TCP, count MPTCP options by
- * subtype, report malformed ones, and pass everything unchanged.
+ * Every frame is parsed down to TCP and its MPTCP options are counted and
+ * checked. Single-path MPTCP lives on the application's own socket: the
+ * sockops program writes MP_CAPABLE and DSS options (sockops.h), and XDP and
+ * TC do the little a socket option cannot (meta.h). Nothing is dropped yet.
  *
  * Layout (by concern, as in Katran):
  *   ctx.h         the XDP/TC shim; the only hook-specific code, and the one
@@ -11,7 +13,9 @@
  *   parsing.h     bounds-checked cursor helpers (Ethernet/VLAN, IPv4, IPv6, TCP);
  *   pkt.h         struct xm_pkt and the L2-L4 parse;
  *   maps.h        xm_stats, xm_events and the counter helpers;
- *   mptcp_scan.h  options copy, the codec walk, malformed-option events.
+ *   mptcp_scan.h  options copy, the codec walk, malformed-option events;
+ *   sockops.h     MPTCP handshake and DSS on the meta socket;
+ *   meta.h        the peer's DATA_FIN at ingress, and what it implies at egress.
  * xm_process() below is the hook-independent pipeline: it returns XM_ACT_PASS
  * or a negated enum xm_drop_reason. The rewriting stage (DSS mapping, subflow
  * rewrite, NOPing options at ingress, dropping virtual-subflow packets) slots
@@ -28,9 +32,13 @@
 #include "maps.h"
 #include "pkt.h"
 #include "mptcp_scan.h"
+#include "meta.h"
+#include "sockops.h"
 
 static __always_inline int xm_process(struct xm_pkt *p, enum xm_parse_res res)
 {
+	const struct xm_opt_dss *dss;
+
 	xm_count_dir(p->dir, XM_STAT_RX_PACKETS);
 
 	switch (res) {
@@ -44,7 +52,9 @@ static __always_inline int xm_process(struct xm_pkt *p, enum xm_parse_res res)
 	}
 
 	xm_count_dir(p->dir, XM_STAT_RX_TCP);
-	xm_scan_mptcp(p);
+	dss = xm_scan_mptcp(p);
+	if (p->dir == XM_DIR_RX)
+		xm_meta_ingress(p, dss);
 	return XM_ACT_PASS;
 }
 
@@ -62,8 +72,11 @@ int tc_egress(struct __sk_buff *skb)
 {
 	struct xm_pkt pkt;
 	enum xm_parse_res res = xm_pkt_parse(skb, &pkt);
+	int act = xm_process(&pkt, res);
 
-	return ctx_verdict(skb, xm_process(&pkt, res));
+	if (act == XM_ACT_PASS && res == XM_PARSE_TCP)
+		xm_meta_egress(skb, &pkt);
+	return ctx_verdict(skb, act);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -2,7 +2,7 @@
 /*
  * mptcpctl: ask the xmptcpd of this network namespace about its state.
  * Grammar (object, then verb, like `ip mptcp`; keywords match exactly):
- *   mptcpctl [-j] [-v] status | stats | map list | map dump NAME | help
+ *   mptcpctl [-j] [-v] status | stats | map list | map dump NAME | conn show | help
  * Everything comes from the daemon over its control socket; map contents are
  * read by map id, which is global, so no bpffs path is needed.
  */
@@ -50,6 +50,7 @@ static void usage(FILE *f)
 		   "  mptcpctl stats           datapath counters, summed over CPUs\n"
 		   "  mptcpctl map list        the daemon's BPF maps\n"
 		   "  mptcpctl map dump NAME   a map's entries, decoded with its BTF\n"
+		   "  mptcpctl conn show       the MPTCP connections of this network namespace\n"
 		   "  mptcpctl help            this text\n"
 		   "\n"
 		   "Options:\n"
@@ -144,8 +145,15 @@ static int cmd_status(void)
 		printf("netns:     net:[%" JSON_INTEGER_FORMAT "]\n", jint(st, "netns_inode"));
 		printf("pin dir:   %s\n", jstr(st, "pin_dir"));
 		printf("programs:  xdp_ingress id %" JSON_INTEGER_FORMAT
-		       ", tc_egress id %" JSON_INTEGER_FORMAT "\n",
-		       jint(progs, "xdp_ingress"), jint(progs, "tc_egress"));
+		       ", tc_egress id %" JSON_INTEGER_FORMAT ", sockops_mptcp id %" JSON_INTEGER_FORMAT
+		       "\n",
+		       jint(progs, "xdp_ingress"), jint(progs, "tc_egress"),
+		       jint(progs, "sockops_mptcp"));
+		printf("sockops:   %s on %s\n",
+		       json_is_true(json_object_get(json_object_get(st, "mptcp"), "sockops_attached"))
+			       ? "attached"
+			       : "NOT ATTACHED",
+		       jstr(json_object_get(st, "mptcp"), "cgroup"));
 		printf("attached:  %s\n", attached ? "yes" : "no");
 		if (json_array_size(ifs)) {
 			printf("\n%-8s %-16s %-8s %-8s %-8s %s\n", "IFINDEX", "NAME", "XDP",
@@ -327,6 +335,48 @@ static int no_more(int argc, char **argv, const char *after)
 	return 0;
 }
 
+static int cmd_conn_show(void)
+{
+	json_t *reply, *conns, *c;
+	size_t i;
+	int code;
+
+	reply = call("conns", &code);
+	if (!reply)
+		return code;
+	conns = json_object_get(reply, "connections");
+	if (json_out) {
+		print_json(reply);
+	} else {
+		printf("%-47s %-47s %-10s %-11s %-6s %12s %12s %-8s %s\n", "LOCAL", "REMOTE", "TOKEN",
+		       "STATE", "ROLE", "SENT", "RECEIVED", "FALLBACK", "SUBFLOWS");
+		json_array_foreach(conns, i, c)
+		{
+			printf("%-47s %-47s %-10s %-11s %-6s %12" JSON_INTEGER_FORMAT
+			       " %12" JSON_INTEGER_FORMAT " %-8s %" JSON_INTEGER_FORMAT "\n",
+			       jstr(c, "local"), jstr(c, "remote"), jstr(c, "token"), jstr(c, "state"),
+			       jstr(c, "role"), jint(c, "bytes_sent"), jint(c, "bytes_received"),
+			       json_is_true(json_object_get(c, "fallback")) ? "yes" : "no",
+			       jint(c, "subflows"));
+		}
+	}
+	json_decref(reply);
+	return EXIT_OK;
+}
+
+static int cmd_conn(int argc, char **argv)
+{
+	if (argc < 1) {
+		err("missing verb after 'conn' (expected: show)");
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "show")) {
+		err("unknown verb 'conn %s' (expected: show)", argv[0]);
+		return EXIT_USAGE;
+	}
+	return no_more(argc - 1, argv + 1, "conn show") < 0 ? EXIT_USAGE : cmd_conn_show();
+}
+
 static int cmd_map(int argc, char **argv)
 {
 	const char *verb;
@@ -382,7 +432,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc < 1) {
-		err("missing command (expected: status, stats, map, help)");
+		err("missing command (expected: status, stats, map, conn, help)");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -393,12 +443,14 @@ int main(int argc, char **argv)
 		return no_more(argc - 1, argv + 1, obj) < 0 ? EXIT_USAGE : cmd_stats();
 	if (!strcmp(obj, "map"))
 		return cmd_map(argc - 1, argv + 1);
+	if (!strcmp(obj, "conn"))
+		return cmd_conn(argc - 1, argv + 1);
 	if (!strcmp(obj, "help")) {
 		if (no_more(argc - 1, argv + 1, obj) < 0)
 			return EXIT_USAGE;
 		usage(stdout);
 		return EXIT_OK;
 	}
-	err("unknown command '%s' (expected: status, stats, map, help)", obj);
+	err("unknown command '%s' (expected: status, stats, map, conn, help)", obj);
 	return EXIT_USAGE;
 }

@@ -35,6 +35,7 @@
 
 #include "events.h"
 #include "iface.h"
+#include "mptcp.h"
 
 #define XMPTCPD_VERSION "0.1.0"
 
@@ -65,7 +66,8 @@ struct daemon {
 	struct timespec started;
 
 	struct xmptcp_bpf *skel;
-	__u32 xdp_prog_id, tc_prog_id;
+	__u32 xdp_prog_id, tc_prog_id, sockops_prog_id;
+	struct xm_mptcp mptcp;
 	struct ring_buffer *rb;
 	struct mnl_socket *nl;
 	int ctl_fd, sig_fd, ep_fd;
@@ -641,12 +643,17 @@ static json_t *do_status(struct daemon *d)
 			return NULL;
 		}
 	}
-	reply = json_pack("{s:b, s:s, s:i, s:I, s:I, s:s, s:s, s:b, s:{s:I, s:I}, s:o}", "ok", 1,
-			  "version", XMPTCPD_VERSION, "pid", (int)getpid(), "uptime_s",
+	all = all && d->mptcp.sockops_link;
+	reply = json_pack("{s:b, s:s, s:i, s:I, s:I, s:s, s:s, s:b, s:{s:I, s:I, s:I}, s:o, "
+			  "s:{s:s, s:b, s:I}}",
+			  "ok", 1, "version", XMPTCPD_VERSION, "pid", (int)getpid(), "uptime_s",
 			  (json_int_t)(now.tv_sec - d->started.tv_sec), "netns_inode",
 			  (json_int_t)d->netns_inode, "bpffs", d->bpffs, "pin_dir", d->pin_dir,
 			  "attached", all, "programs", "xdp_ingress", (json_int_t)d->xdp_prog_id,
-			  "tc_egress", (json_int_t)d->tc_prog_id, "interfaces", ifs);
+			  "tc_egress", (json_int_t)d->tc_prog_id, "sockops_mptcp",
+			  (json_int_t)d->sockops_prog_id, "interfaces", ifs, "mptcp", "cgroup",
+			  d->mptcp.cgroup, "sockops_attached", d->mptcp.sockops_link != NULL,
+			  "keys_made", (json_int_t)d->mptcp.keys_pushed);
 	return reply;
 }
 
@@ -720,14 +727,17 @@ static json_t *handle_request(struct daemon *d, json_t *req)
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 
 	if (!cmd)
-		return reply_error("request has no \"cmd\" string (expected: status, stats, maps)");
+		return reply_error(
+			"request has no \"cmd\" string (expected: status, stats, maps, conns)");
 	if (!strcmp(cmd, "status"))
 		return do_status(d);
 	if (!strcmp(cmd, "stats"))
 		return do_stats(d);
 	if (!strcmp(cmd, "maps"))
 		return do_maps(d);
-	return reply_error("unknown command '%s' (expected: status, stats, maps)", cmd);
+	if (!strcmp(cmd, "conns"))
+		return xm_mptcp_conns_json(d->skel);
+	return reply_error("unknown command '%s' (expected: status, stats, maps, conns)", cmd);
 }
 
 /* Serve one request on a client socket; returns <0 when the client is done or broken. */
@@ -762,7 +772,7 @@ static int ep_add(int ep, int fd, __u64 tag)
 }
 
 /* epoll tags: the fixed sources, or a client fd shifted above them. */
-enum { TAG_SIGNAL = 1, TAG_NETLINK, TAG_CTL, TAG_RINGBUF, TAG_CLIENT = 16 };
+enum { TAG_SIGNAL = 1, TAG_NETLINK, TAG_CTL, TAG_RINGBUF, TAG_KEYS, TAG_CLIENT = 16 };
 
 static int event_loop(struct daemon *d)
 {
@@ -800,6 +810,10 @@ static int event_loop(struct daemon *d)
 
 				if (c >= 0 && ep_add(d->ep_fd, c, TAG_CLIENT + c) < 0)
 					close(c);
+			} else if (tag == TAG_KEYS) {
+				r = xm_mptcp_on_timer(&d->mptcp, d->skel);
+				if (r < 0)
+					log_msg("failed to refill " XM_MAP_KEYS ": %s", strerror(-r));
 			} else if (tag == TAG_RINGBUF) {
 				r = ring_buffer__consume(d->rb);
 				if (r < 0)
@@ -819,6 +833,8 @@ static int event_loop(struct daemon *d)
 
 static void daemon_cleanup(struct daemon *d)
 {
+	/* First stop offering MPTCP to new connections, then detach the rest. */
+	xm_mptcp_stop(&d->mptcp);
 	while (d->ifaces)
 		iface_remove(d, d->ifaces, false);
 	ring_buffer__free(d->rb);
@@ -921,6 +937,13 @@ static int daemon_start(struct daemon *d)
 		print_load_failure();
 		return r;
 	}
+	r = xm_mptcp_prepare(&d->mptcp, d->skel);
+	if (r < 0) {
+		log_msg("failed to read this network namespace's cookie (SO_NETNS_COOKIE, Linux "
+			">= 5.14): %s",
+			strerror(-r));
+		return r;
+	}
 	r = xmptcp_bpf__load(d->skel);
 	if (r < 0) {
 		log_msg("failed to load the BPF programs: %s", strerror(-r));
@@ -930,6 +953,8 @@ static int daemon_start(struct daemon *d)
 	r = prog_id(d->skel->progs.xdp_ingress, &d->xdp_prog_id);
 	if (r >= 0)
 		r = prog_id(d->skel->progs.tc_egress, &d->tc_prog_id);
+	if (r >= 0)
+		r = prog_id(d->skel->progs.sockops_mptcp, &d->sockops_prog_id);
 	if (r < 0) {
 		log_msg("failed to read program ids: %s", strerror(-r));
 		return r;
@@ -991,6 +1016,24 @@ static int daemon_start(struct daemon *d)
 			return -EIO;
 		}
 	}
+	/*
+	 * Offer MPTCP only now that XDP and TC are in place on every interface:
+	 * a connection that speaks MPTCP needs them for its DATA_FIN.
+	 */
+	r = xm_mptcp_start(&d->mptcp, d->skel);
+	if (r < 0) {
+		log_msg("failed to start MPTCP (key queue, sockops on the cgroup2 root%s%s): %s",
+			d->mptcp.cgroup[0] ? " " : "", d->mptcp.cgroup,
+			r == -ENOENT ? "no cgroup2 file system is mounted (mount -t cgroup2 none "
+				       "/sys/fs/cgroup)"
+				     : strerror(-r));
+		return r;
+	}
+	r = ep_add(d->ep_fd, d->mptcp.timer_fd, TAG_KEYS);
+	if (r < 0) {
+		log_msg("failed to set up epoll: %s", strerror(-r));
+		return r;
+	}
 	r = xm_ctl_listen(d->ctl_fd);
 	if (r < 0) {
 		log_msg("failed to listen on control socket @" XM_CTL_NAME ": %s", strerror(-r));
@@ -1012,7 +1055,11 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct daemon d = {.bpffs = XM_BPFFS_DEFAULT, .ctl_fd = -1, .sig_fd = -1, .ep_fd = -1};
+	struct daemon d = {.bpffs = XM_BPFFS_DEFAULT,
+			   .ctl_fd = -1,
+			   .sig_fd = -1,
+			   .ep_fd = -1,
+			   .mptcp = {.timer_fd = -1}};
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "i:vVh", opts, NULL)) != -1) {

@@ -88,7 +88,7 @@
 	X(DATA_FIN_RX, "DataFinRx", "peer DATA_FINs turned into a FIN for the local stack")        \
 	X(DATA_FIN_TX, "DataFinTx", "DATA_FINs we sent (with the local stack's FIN)")              \
 	X(ACK_FIXUPS, "AckFixups",                                                                 \
-	  "egress ACKs pulled back one byte: they acked an injected FIN the peer never sent")
+	  "egress ACKs pulled back one: they covered an injected FIN the peer had not sent yet")
 
 enum xm_stat {
 #define XM_STAT_ENUM(id, name, help) XM_STAT_##id,
@@ -221,9 +221,9 @@ enum xm_conn_role {
 /* xm_conn.flags; set with atomic ors, since XDP and sockops run concurrently. */
 #define XM_CONN_F_CSUM         0x01 /* DSS checksums negotiated */
 #define XM_CONN_F_PEER_DSS     0x02 /* the peer sent a DSS: it is fully established */
-#define XM_CONN_F_FIN_INJECTED 0x04 /* ingress turned the peer's DATA_FIN into a FIN */
-#define XM_CONN_F_PEER_FIN     0x08 /* the peer's own subflow FIN arrived */
-#define XM_CONN_F_DATA_FIN_TX  0x10 /* we sent our DATA_FIN */
+#define XM_CONN_F_FIN_INJECTED 0x04 /* ingress turned the peer's DATA_FIN into a FIN at fin_seq */
+#define XM_CONN_F_PEER_FIN     0x08 /* the peer's own subflow FIN arrived (at fin_seq) */
+#define XM_CONN_F_DATA_FIN_TX  0x10 /* we sent our DATA_FIN (with our FIN, at local_fin_seq) */
 
 /*
  * One MPTCP connection whose meta socket is a local kernel TCP socket (map
@@ -240,16 +240,18 @@ struct xm_conn {
 	__u32 remote_token;
 	__u32 local_isn;  /* our subflow ISN (the SYN's sequence number) */
 	__u32 remote_isn; /* the peer's subflow ISN */
-	__u32 fin_seq;    /* seq at which ingress injected the peer's FIN (F_FIN_INJECTED) */
+	__u32 fin_seq;    /* subflow seq where ingress injected the peer's FIN (F_FIN_INJECTED) */
 	__u32 flags;      /* XM_CONN_F_* */
 	__u8 state;       /* enum xm_conn_state */
 	__u8 role;        /* enum xm_conn_role */
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 local_fin_seq; /* seq of our FIN, which carried our DATA_FIN (F_DATA_FIN_TX) */
 	__u64 created_ns;     /* bpf_ktime_get_ns() at establishment */
 	__u64 bytes_acked;    /* last seen tcp_sock bytes_acked (data we sent, acked) */
 	__u64 bytes_received; /* last seen tcp_sock bytes_received */
 };
 XM_ASSERT_SIZE(struct xm_conn, 88);
 XM_ASSERT_OFFSET(struct xm_conn, flags, 52);
+XM_ASSERT_OFFSET(struct xm_conn, local_fin_seq, 60);
 
 #endif /* XMPTCP_ABI_H */

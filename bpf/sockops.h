@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The sockops half of the datapath: MPTCP on the meta socket itself.
+ *
+ * The meta connection is the application's own kernel TCP socket, and its
+ * sequence space is the data sequence space (DSN = IDSN + (seq - ISN)). So the
+ * initial subflow needs no rewriting at all, only options, and the TCP stack
+ * can carry those itself through the header-option callbacks:
+ *  - HDR_OPT_LEN_CB reserves the bytes, so the stack shrinks the MSS and sizes
+ *    TSO bursts with our option included;
+ *  - WRITE_HDR_OPT_CB writes MP_CAPABLE in the handshake and a DSS (DATA_ACK +
+ *    mapping) in every later segment. A TSO burst gets one DSS covering the
+ *    whole burst; GSO copies it into every segment, which RFC 8684 allows.
+ *
+ * What a socket option cannot do is done at XDP and TC (see meta.h): the
+ * peer's DATA_FIN must become a FIN for the local stack, and the ACK of that
+ * FIN must not acknowledge a subflow byte the peer has not sent yet.
+ *
+ * Key material comes from the daemon through the xm_keys queue; the peer's
+ * IDSN is derived here (include/xmptcp/sha256.h), so no packet ever waits for
+ * userspace.
+ */
+#ifndef XMPTCP_BPF_SOCKOPS_H
+#define XMPTCP_BPF_SOCKOPS_H
+
+#include <linux/bpf.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include <xmptcp/abi.h>
+#include <xmptcp/mptcp_opt.h>
+#include <xmptcp/seq.h>
+#include <xmptcp/sha256.h>
+
+#include "maps.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
+#define XM_TCP_FLAG_FIN 0x01
+#define XM_TCP_FLAG_SYN 0x02
+#define XM_TCP_FLAG_RST 0x04
+#define XM_TCP_FLAG_ACK 0x10
+
+#define XM_TCP_STATE_CLOSE 7 /* BPF_TCP_CLOSE */
+
+/* Largest DSS we write: 8-byte DATA_ACK, 8-byte DSN, SSN, length, checksum. */
+#define XM_DSS_MAX_LEN 28
+
+/*
+ * The network namespace this datapath serves (SO_NETNS_COOKIE of the daemon's
+ * netns, set before load). The sockops program hangs off a cgroup, which spans
+ * namespaces; without this filter two daemons on one host would both act on
+ * every socket. 0 disables the filter (BPF_PROG_TEST_RUN fixtures).
+ */
+const volatile __u64 xm_netns_cookie = 0;
+
+/* Per-CPU scratch for the SHA-256 message schedule: 256 bytes, too big for the stack. */
+struct xm_sha_scratch {
+	__u32 w[XM_SHA256_SCHED_WORDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xm_sha_scratch);
+} xm_sha_scratch SEC(".maps");
+
+/* Token and IDSN of a key (the peer's): see sha256.h for why this runs here. */
+static __noinline int xm_key_derive(__u64 key, __u32 *token, __u64 *idsn)
+{
+	__u32 zero = 0;
+	struct xm_sha_scratch *s = bpf_map_lookup_elem(&xm_sha_scratch, &zero);
+
+	if (!s)
+		return -1;
+	xm_sha256_mptcp_key(key, s->w, token, idsn);
+	return 0;
+}
+
+/*
+ * The flow key of a socket, in the same form XDP builds from a packet.
+ * A v4-mapped IPv6 socket (a dual-stack listener's child) carries IPv4 on the
+ * wire, so it is keyed as IPv4.
+ */
+/*
+ * Context fields are read through XM_CTX_READ: clang likes to merge the IPv4
+ * and IPv6 branches into one load from a computed ctx offset, which the
+ * verifier rejects ("dereference of modified ctx ptr"). A volatile read of
+ * each field keeps every load at its own constant offset.
+ */
+#define XM_CTX_READ(field) (*(volatile __u32 *)&(field))
+/* ...and a barrier at the end of each branch stops clang sinking the loads out of it. */
+#define XM_NO_MERGE() asm volatile("" ::: "memory")
+
+static __always_inline int xm_so_flow(const struct bpf_sock_ops *skops, struct xm_flow_key *k)
+{
+	__u32 family = XM_CTX_READ(skops->family);
+
+	__builtin_memset(k, 0, sizeof(*k));
+	k->lport = bpf_htons((__u16)XM_CTX_READ(skops->local_port));
+	/* remote_port holds the be16 port in its first two bytes: bpf_ntohl gives host order */
+	k->rport = bpf_htons((__u16)bpf_ntohl(XM_CTX_READ(skops->remote_port)));
+	if (family == AF_INET) {
+		k->ip_ver = 4;
+		k->laddr[0] = XM_CTX_READ(skops->local_ip4);
+		k->raddr[0] = XM_CTX_READ(skops->remote_ip4);
+		XM_NO_MERGE();
+		return 0;
+	}
+	if (family != AF_INET6)
+		return -1;
+	if (XM_CTX_READ(skops->local_ip6[0]) == 0 && XM_CTX_READ(skops->local_ip6[1]) == 0 &&
+	    XM_CTX_READ(skops->local_ip6[2]) == bpf_htonl(0x0000ffff)) {
+		k->ip_ver = 4;
+		k->laddr[0] = XM_CTX_READ(skops->local_ip6[3]);
+		k->raddr[0] = XM_CTX_READ(skops->remote_ip6[3]);
+		XM_NO_MERGE();
+		return 0;
+	}
+	k->ip_ver = 6;
+	k->laddr[0] = XM_CTX_READ(skops->local_ip6[0]);
+	k->laddr[1] = XM_CTX_READ(skops->local_ip6[1]);
+	k->laddr[2] = XM_CTX_READ(skops->local_ip6[2]);
+	k->laddr[3] = XM_CTX_READ(skops->local_ip6[3]);
+	k->raddr[0] = XM_CTX_READ(skops->remote_ip6[0]);
+	k->raddr[1] = XM_CTX_READ(skops->remote_ip6[1]);
+	k->raddr[2] = XM_CTX_READ(skops->remote_ip6[2]);
+	k->raddr[3] = XM_CTX_READ(skops->remote_ip6[3]);
+	XM_NO_MERGE();
+	return 0;
+}
+
+/* Loopback traffic never leaves the host: nothing to gain, and no XDP sees its replies. */
+static __always_inline int xm_flow_is_loopback(const struct xm_flow_key *k)
+{
+	if (k->ip_ver == 4)
+		return (bpf_ntohl(k->raddr[0]) >> 24) == 127;
+	return k->raddr[0] == 0 && k->raddr[1] == 0 && k->raddr[2] == 0 &&
+	       k->raddr[3] == bpf_htonl(1);
+}
+
+static __always_inline void xm_so_cb_flags_add(struct bpf_sock_ops *skops, __u32 add)
+{
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | add);
+}
+
+/* Stop all header-option work on this socket: it is plain TCP from now on. */
+static __always_inline void xm_so_plain_tcp(struct bpf_sock_ops *skops)
+{
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
+						 ~(BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG |
+						   BPF_SOCK_OPS_STATE_CB_FLAG));
+}
+
+/*
+ * Load the MPTCP option of the packet the callback refers to (or of the
+ * saved SYN) into ob and parse it. Returns the option length or < 0.
+ */
+static __noinline int xm_so_load_mptcp(struct bpf_sock_ops *skops, __u64 flags,
+					    struct xm_optbuf *ob, struct xm_mptcp_opt *o)
+{
+	long r;
+
+	__builtin_memset(ob, 0, sizeof(*ob));
+	__builtin_memset(o, 0, sizeof(*o));
+	ob->b[0] = XM_TCPOPT_MPTCP;
+	r = bpf_load_hdr_opt(skops, ob->b, XM_TCP_OPTS_MAX, flags);
+	if (r < 2 || r > XM_TCP_OPTS_MAX)
+		return -1;
+	ob->len = (__u32)r;
+	return xm_mptcp_opt_parse(ob, 0, o);
+}
+
+/* Write one option built by the codec into the outgoing header. */
+static __noinline long xm_so_store(struct bpf_sock_ops *skops, const struct xm_mptcp_opt *o)
+{
+	struct xm_optbuf ob;
+	int len;
+
+	__builtin_memset(&ob, 0, sizeof(ob));
+	len = xm_mptcp_opt_append(&ob, o);
+	if (len <= 0 || len > XM_TCP_OPTS_MAX)
+		return -1;
+	return bpf_store_hdr_opt(skops, ob.b, len & (XM_OPTBUF_SIZE - 1), 0);
+}
+
+/* ---- client role --------------------------------------------------------- */
+
+/* connect(): take a key and offer MP_CAPABLE in the SYN. */
+static __always_inline void xm_so_connect(struct bpf_sock_ops *skops)
+{
+	struct xm_key_material km;
+	struct xm_flow_key k;
+	struct xm_conn c;
+
+	if (xm_so_flow(skops, &k) || xm_flow_is_loopback(&k))
+		return;
+	if (bpf_map_pop_elem(&xm_keys, &km)) {
+		xm_count(XM_STAT_KEY_QUEUE_EMPTY);
+		return;
+	}
+	__builtin_memset(&c, 0, sizeof(c));
+	c.local_key = km.key;
+	c.local_idsn = km.idsn;
+	c.local_token = km.token;
+	c.state = XM_CS_SYN_SENT;
+	c.role = XM_ROLE_CLIENT;
+	if (bpf_map_update_elem(&xm_conns, &k, &c, BPF_ANY)) {
+		xm_count(XM_STAT_CONN_TABLE_FULL);
+		bpf_map_push_elem(&xm_keys, &km, 0); /* unused: give it back */
+		return;
+	}
+	xm_so_cb_flags_add(skops, BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG | BPF_SOCK_OPS_STATE_CB_FLAG);
+}
+
+/* The SYN-ACK arrived: take the server's key, or fall back to plain TCP. */
+static __always_inline void xm_so_active_established(struct bpf_sock_ops *skops)
+{
+	struct xm_mptcp_opt o;
+	struct xm_optbuf ob;
+	struct xm_flow_key k;
+	struct tcphdr *th;
+	struct xm_conn *c;
+
+	if (xm_so_flow(skops, &k))
+		return;
+	c = bpf_map_lookup_elem(&xm_conns, &k);
+	if (!c || c->state != XM_CS_SYN_SENT)
+		return;
+	if (xm_so_load_mptcp(skops, 0, &ob, &o) < 0 || o.subtype != XM_MPTCP_MP_CAPABLE ||
+	    !o.mpc.has_sender_key || o.mpc.has_receiver_key) {
+		xm_count(XM_STAT_MPC_FALLBACK_SYNACK);
+		goto plain;
+	}
+	xm_count(XM_STAT_MPC_SYNACK_RX);
+	if (o.mpc.flags & XM_MPC_FLAG_A) {
+		/* DSS checksums are not implemented yet: decline MPTCP cleanly. */
+		xm_count(XM_STAT_MPC_CSUM_REFUSED);
+		goto plain;
+	}
+	th = skops->skb_data;
+	if ((void *)(th + 1) > skops->skb_data_end)
+		goto plain;
+	c->remote_key = o.mpc.sender_key;
+	if (xm_key_derive(c->remote_key, &c->remote_token, &c->remote_idsn))
+		goto plain;
+	c->local_isn = bpf_ntohl(th->ack_seq) - 1;
+	c->remote_isn = bpf_ntohl(th->seq);
+	c->created_ns = bpf_ktime_get_ns();
+	c->state = XM_CS_MPC_ACK;
+	xm_count(XM_STAT_CONN_ESTABLISHED);
+	return;
+plain:
+	bpf_map_delete_elem(&xm_conns, &k);
+	xm_so_plain_tcp(skops);
+}
+
+/* ---- server role --------------------------------------------------------- */
+
+/* Did the SYN this SYN-ACK answers offer MP_CAPABLE v1, in a form we accept? */
+static __always_inline int xm_so_syn_offers_mptcp(struct bpf_sock_ops *skops)
+{
+	struct xm_mptcp_opt o;
+	struct xm_optbuf ob;
+
+	if (xm_so_load_mptcp(skops, BPF_LOAD_HDR_OPT_TCP_SYN, &ob, &o) < 0)
+		return 0;
+	if (o.subtype != XM_MPTCP_MP_CAPABLE || o.mpc.has_sender_key)
+		return 0;
+	if (!(o.mpc.flags & XM_MPC_FLAG_H))
+		return 0; /* HMAC-SHA256 is the only algorithm RFC 8684 defines */
+	if (o.mpc.flags & XM_MPC_FLAG_A) {
+		xm_count(XM_STAT_MPC_CSUM_REFUSED);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Write MP_CAPABLE into a SYN-ACK. The key must survive until the third ACK,
+ * when the child socket exists: it is parked in xm_pending (LRU, so that a
+ * SYN flood evicts old half-open entries instead of filling the table).
+ * A retransmitted SYN-ACK finds its entry and repeats the same key.
+ */
+static __always_inline void xm_so_write_synack(struct bpf_sock_ops *skops)
+{
+	struct xm_key_material km, *p;
+	struct xm_mptcp_opt o;
+	struct xm_flow_key k;
+
+	if (xm_so_flow(skops, &k))
+		return;
+	p = bpf_map_lookup_elem(&xm_pending, &k);
+	if (p) {
+		km = *p;
+	} else {
+		if (bpf_map_pop_elem(&xm_keys, &km)) {
+			xm_count(XM_STAT_KEY_QUEUE_EMPTY);
+			return;
+		}
+		if (bpf_map_update_elem(&xm_pending, &k, &km, BPF_ANY))
+			return;
+		xm_count(XM_STAT_MPC_SYN_RX);
+	}
+	__builtin_memset(&o, 0, sizeof(o));
+	o.subtype = XM_MPTCP_MP_CAPABLE;
+	o.mpc.version = XM_MPTCP_VERSION;
+	o.mpc.flags = XM_MPC_FLAG_H;
+	o.mpc.has_sender_key = 1;
+	o.mpc.sender_key = km.key;
+	if (xm_so_store(skops, &o) == 0 && !p)
+		xm_count(XM_STAT_MPC_SYNACK_TX);
+}
+
+/*
+ * The ACK that completes the handshake (or, if the third ACK was lost, the
+ * first data segment): it must echo our key and carry the client's.
+ */
+static __always_inline void xm_so_passive_established(struct bpf_sock_ops *skops)
+{
+	struct xm_key_material *km;
+	struct xm_mptcp_opt o;
+	struct xm_optbuf ob;
+	struct xm_flow_key k;
+	struct tcphdr *th;
+	struct xm_conn c;
+
+	if (xm_so_flow(skops, &k))
+		return;
+	km = bpf_map_lookup_elem(&xm_pending, &k);
+	if (!km) {
+		xm_so_plain_tcp(skops); /* we never offered MPTCP to this one */
+		return;
+	}
+	__builtin_memset(&c, 0, sizeof(c));
+	c.local_key = km->key;
+	c.local_idsn = km->idsn;
+	c.local_token = km->token;
+	bpf_map_delete_elem(&xm_pending, &k);
+
+	th = skops->skb_data;
+	if ((void *)(th + 1) > skops->skb_data_end)
+		goto fallback;
+	if (xm_so_load_mptcp(skops, 0, &ob, &o) < 0 || o.subtype != XM_MPTCP_MP_CAPABLE ||
+	    !o.mpc.has_sender_key || !o.mpc.has_receiver_key || o.mpc.receiver_key != c.local_key)
+		goto fallback;
+	if (o.mpc.has_csum || (o.mpc.flags & XM_MPC_FLAG_A))
+		goto fallback;
+	xm_count(XM_STAT_MPC_ACK_RX);
+	c.remote_key = o.mpc.sender_key;
+	if (xm_key_derive(c.remote_key, &c.remote_token, &c.remote_idsn))
+		goto fallback;
+	/* The third ACK and a first data segment both start at ISN + 1. */
+	c.remote_isn = bpf_ntohl(th->seq) - 1;
+	c.local_isn = bpf_ntohl(th->ack_seq) - 1;
+	c.created_ns = bpf_ktime_get_ns();
+	c.state = XM_CS_ESTABLISHED;
+	c.role = XM_ROLE_SERVER;
+	if (bpf_map_update_elem(&xm_conns, &k, &c, BPF_ANY)) {
+		xm_count(XM_STAT_CONN_TABLE_FULL);
+		goto fallback;
+	}
+	xm_count(XM_STAT_CONN_ESTABLISHED);
+	xm_so_cb_flags_add(skops, BPF_SOCK_OPS_STATE_CB_FLAG);
+	return;
+fallback:
+	xm_count(XM_STAT_MPC_FALLBACK_ACK);
+	xm_so_plain_tcp(skops);
+}
+
+/* ---- every segment after the handshake ------------------------------------ */
+
+/* What the next segment of an established connection carries, and its length. */
+enum xm_so_opt_kind {
+	XM_SO_OPT_NONE,
+	XM_SO_OPT_MPC_ACK,  /* MP_CAPABLE with both keys (20) */
+	XM_SO_OPT_MPC_DATA, /* MP_CAPABLE with both keys and the data length (22) */
+	XM_SO_OPT_DSS,      /* DSS: DATA_ACK, plus a mapping when there is data or a FIN */
+};
+
+static __always_inline int xm_so_pick(const struct xm_conn *c, __u32 seq, __u32 plen, int fin)
+{
+	if (c->state == XM_CS_MPC_ACK && !(c->flags & XM_CONN_F_PEER_DSS)) {
+		/*
+		 * Until the server shows it has our keys (its first DSS, seen at
+		 * ingress), keep echoing them, as RFC 8684 §3.1 asks: the third ACK
+		 * may be lost. The first data byte's mapping is implicit in
+		 * MP_CAPABLE (DSN = IDSN + 1, subflow seq 1).
+		 */
+		if (plen && seq == c->local_isn + 1 && !fin)
+			return XM_SO_OPT_MPC_DATA;
+		if (!plen && !fin)
+			return XM_SO_OPT_MPC_ACK;
+	}
+	return XM_SO_OPT_DSS;
+}
+
+static __always_inline __u32 xm_so_opt_len(int kind, __u32 plen, int fin)
+{
+	switch (kind) {
+	case XM_SO_OPT_MPC_ACK:
+		return XM_MPC_LEN_ACK;
+	case XM_SO_OPT_MPC_DATA:
+		return XM_MPC_LEN_DATA;
+	case XM_SO_OPT_DSS:
+		return (plen || fin) ? XM_DSS_MAX_LEN - 2 : 12;
+	}
+	return 0;
+}
+
+static __always_inline void xm_so_hdr_opt_len(struct bpf_sock_ops *skops)
+{
+	__u32 flags = skops->skb_tcp_flags, len;
+	int fin;
+	struct xm_flow_key k;
+	struct xm_conn *c;
+
+	if (flags & XM_TCP_FLAG_SYN) {
+		if (flags & XM_TCP_FLAG_ACK) {
+			if (xm_so_syn_offers_mptcp(skops))
+				bpf_reserve_hdr_opt(skops, XM_MPC_LEN_SYNACK, 0);
+			return;
+		}
+		if (xm_so_flow(skops, &k))
+			return;
+		c = bpf_map_lookup_elem(&xm_conns, &k);
+		if (c && c->state == XM_CS_SYN_SENT)
+			bpf_reserve_hdr_opt(skops, XM_MPC_LEN_SYN, 0);
+		return;
+	}
+	/*
+	 * The stack asks with no skb when it computes the current MSS: answer
+	 * with the largest option we may write, so full-size segments always
+	 * have room for their DSS. Otherwise reserve what this segment needs;
+	 * skb_len is the payload here, the header is not built yet.
+	 */
+	if (skops->args[0] == BPF_WRITE_HDR_TCP_CURRENT_MSS) {
+		bpf_reserve_hdr_opt(skops, XM_DSS_MAX_LEN, 0);
+		return;
+	}
+	if (xm_so_flow(skops, &k))
+		return;
+	c = bpf_map_lookup_elem(&xm_conns, &k);
+	if (!c || c->state < XM_CS_MPC_ACK)
+		return;
+	/*
+	 * The seq is not known yet, so pick with a seq that is not the first
+	 * data byte: a first data segment's MP_CAPABLE (22) fits in a DSS's 26.
+	 */
+	fin = flags & XM_TCP_FLAG_FIN;
+	len = xm_so_opt_len(xm_so_pick(c, c->local_isn, skops->skb_len, fin), skops->skb_len, fin);
+	if (bpf_reserve_hdr_opt(skops, len, 0))
+		xm_count(XM_STAT_DSS_TX_NOSPACE);
+}
+
+static __always_inline void xm_so_write_established(struct bpf_sock_ops *skops)
+{
+	struct xm_mptcp_opt o;
+	struct xm_flow_key k;
+	struct tcphdr *th;
+	struct xm_conn *c;
+	__u32 seq, ack, plen;
+	int fin, kind;
+
+	if (xm_so_flow(skops, &k))
+		return;
+	c = bpf_map_lookup_elem(&xm_conns, &k);
+	if (!c || c->state < XM_CS_MPC_ACK)
+		return;
+	th = skops->skb_data;
+	if ((void *)(th + 1) > skops->skb_data_end)
+		return;
+	seq = bpf_ntohl(th->seq);
+	ack = bpf_ntohl(th->ack_seq);
+	plen = skops->skb_len - th->doff * 4;
+	fin = th->fin;
+	c->bytes_acked = skops->bytes_acked;
+	c->bytes_received = skops->bytes_received;
+	if (c->state == XM_CS_MPC_ACK && (c->flags & XM_CONN_F_PEER_DSS))
+		c->state = XM_CS_ESTABLISHED;
+
+	__builtin_memset(&o, 0, sizeof(o));
+	kind = xm_so_pick(c, seq, plen, fin);
+	if (kind == XM_SO_OPT_MPC_ACK || kind == XM_SO_OPT_MPC_DATA) {
+		o.subtype = XM_MPTCP_MP_CAPABLE;
+		o.mpc.version = XM_MPTCP_VERSION;
+		o.mpc.flags = XM_MPC_FLAG_H;
+		o.mpc.has_sender_key = 1;
+		o.mpc.sender_key = c->local_key;
+		o.mpc.has_receiver_key = 1;
+		o.mpc.receiver_key = c->remote_key;
+		if (kind == XM_SO_OPT_MPC_DATA) {
+			o.mpc.has_data_len = 1;
+			o.mpc.data_len = (__u16)plen;
+		}
+	} else {
+		o.subtype = XM_MPTCP_DSS;
+		o.dss.flags = XM_DSS_FLAG_A | XM_DSS_FLAG_a;
+		/*
+		 * 64-bit forms throughout, expanded against what the socket has
+		 * acked and received, so that mappings stay right past 4 GiB.
+		 */
+		o.dss.data_ack = c->remote_idsn +
+				 xm_seq_expand(skops->bytes_received + 1, ack - c->remote_isn);
+		if (plen || fin) {
+			o.dss.flags |= XM_DSS_FLAG_M | XM_DSS_FLAG_m;
+			o.dss.dsn = c->local_idsn +
+				    xm_seq_expand(skops->bytes_acked + 1, seq - c->local_isn);
+			o.dss.ssn = seq - c->local_isn;
+			o.dss.data_len = (__u16)(plen + fin);
+			if (fin) {
+				o.dss.flags |= XM_DSS_FLAG_F;
+				/* RFC 8684 §3.3.3: a DATA_FIN with no data has SSN 0 */
+				if (!plen)
+					o.dss.ssn = 0;
+			}
+		}
+	}
+	if (xm_so_store(skops, &o)) {
+		xm_count(XM_STAT_DSS_TX_NOSPACE);
+		return;
+	}
+	if (fin && kind == XM_SO_OPT_DSS && !(c->flags & XM_CONN_F_DATA_FIN_TX)) {
+		c->local_fin_seq = seq + plen;
+		__sync_fetch_and_or(&c->flags, XM_CONN_F_DATA_FIN_TX);
+		xm_count(XM_STAT_DATA_FIN_TX);
+	}
+}
+
+static __always_inline void xm_so_write_hdr_opt(struct bpf_sock_ops *skops)
+{
+	__u32 flags = skops->skb_tcp_flags;
+	struct xm_mptcp_opt o;
+	struct xm_flow_key k;
+	struct xm_conn *c;
+
+	if ((flags & (XM_TCP_FLAG_SYN | XM_TCP_FLAG_ACK)) == (XM_TCP_FLAG_SYN | XM_TCP_FLAG_ACK)) {
+		xm_so_write_synack(skops);
+		return;
+	}
+	if (flags & XM_TCP_FLAG_SYN) {
+		if (xm_so_flow(skops, &k))
+			return;
+		c = bpf_map_lookup_elem(&xm_conns, &k);
+		if (!c || c->state != XM_CS_SYN_SENT)
+			return;
+		__builtin_memset(&o, 0, sizeof(o));
+		o.subtype = XM_MPTCP_MP_CAPABLE;
+		o.mpc.version = XM_MPTCP_VERSION;
+		o.mpc.flags = XM_MPC_FLAG_H;
+		if (xm_so_store(skops, &o) == 0)
+			xm_count(XM_STAT_MPC_SYN_TX);
+		return;
+	}
+	xm_so_write_established(skops);
+}
+
+/* The socket is closing for good: its MPTCP state goes with it. */
+static __always_inline void xm_so_state(struct bpf_sock_ops *skops)
+{
+	struct xm_flow_key k;
+
+	if (skops->args[1] != XM_TCP_STATE_CLOSE)
+		return;
+	if (xm_so_flow(skops, &k))
+		return;
+	if (bpf_map_delete_elem(&xm_conns, &k) == 0)
+		xm_count(XM_STAT_CONN_CLOSED);
+}
+
+SEC("sockops")
+int sockops_mptcp(struct bpf_sock_ops *skops)
+{
+	if (xm_netns_cookie && bpf_get_netns_cookie(skops) != xm_netns_cookie)
+		return 1;
+
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+		xm_so_connect(skops);
+		break;
+	case BPF_SOCK_OPS_TCP_LISTEN_CB:
+		/* request sockets and children inherit the listener's flags */
+		xm_so_cb_flags_add(skops, BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		xm_so_active_established(skops);
+		break;
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		xm_so_passive_established(skops);
+		break;
+	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
+		xm_so_hdr_opt_len(skops);
+		break;
+	case BPF_SOCK_OPS_WRITE_HDR_OPT_CB:
+		xm_so_write_hdr_opt(skops);
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		xm_so_state(skops);
+		break;
+	}
+	return 1;
+}
+
+#endif /* XMPTCP_BPF_SOCKOPS_H */

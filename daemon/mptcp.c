@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cgroup.h"
+#include "keys.h"
+#include "mptcp.h"
+#include "nsid.h"
+
+int xm_mptcp_prepare(struct xm_mptcp *m, struct xmptcp_bpf *skel)
+{
+	int r;
+
+	m->timer_fd = -1;
+	r = xm_netns_cookie(&m->netns_cookie);
+	if (r < 0)
+		return r;
+	skel->rodata->xm_netns_cookie = m->netns_cookie;
+	return bpf_map__set_max_entries(skel->maps.xm_keys, XM_KEYS_QUEUE_LEN);
+}
+
+int xm_mptcp_start(struct xm_mptcp *m, struct xmptcp_bpf *skel)
+{
+	struct itimerspec its = {
+		.it_interval = {.tv_nsec = XM_KEYS_REFILL_MS * 1000000L},
+		.it_value = {.tv_nsec = XM_KEYS_REFILL_MS * 1000000L},
+	};
+	unsigned int n;
+	int cg, r;
+
+	r = xm_keys_refill(bpf_map__fd(skel->maps.xm_keys), XM_KEYS_QUEUE_LEN, &n);
+	if (r < 0)
+		return r;
+	m->keys_pushed += n;
+
+	r = xm_cgroup2_root(m->cgroup, sizeof(m->cgroup));
+	if (r < 0)
+		return r;
+	cg = open(m->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg < 0)
+		return -errno;
+	/* A link: if the daemon dies, the kernel detaches the program with it. */
+	m->sockops_link = bpf_program__attach_cgroup(skel->progs.sockops_mptcp, cg);
+	r = m->sockops_link ? 0 : -errno;
+	close(cg);
+	if (r < 0) {
+		m->sockops_link = NULL;
+		return r;
+	}
+
+	m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (m->timer_fd < 0)
+		return -errno;
+	if (timerfd_settime(m->timer_fd, 0, &its, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+int xm_mptcp_on_timer(struct xm_mptcp *m, struct xmptcp_bpf *skel)
+{
+	uint64_t expirations;
+	unsigned int n;
+	int r;
+
+	if (read(m->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return -errno;
+	r = xm_keys_refill(bpf_map__fd(skel->maps.xm_keys), XM_KEYS_QUEUE_LEN, &n);
+	m->keys_pushed += n;
+	return r;
+}
+
+void xm_mptcp_stop(struct xm_mptcp *m)
+{
+	bpf_link__destroy(m->sockops_link);
+	m->sockops_link = NULL;
+	if (m->timer_fd >= 0)
+		close(m->timer_fd);
+	m->timer_fd = -1;
+}
+
+static const char *state_name(__u8 state)
+{
+	switch (state) {
+	case XM_CS_SYN_SENT:
+		return "syn-sent";
+	case XM_CS_MPC_ACK:
+		return "mpc-ack";
+	case XM_CS_ESTABLISHED:
+		return "established";
+	}
+	return "unknown";
+}
+
+static void addr_str(__u8 ip_ver, const __be32 *a, __be16 port, char *buf, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	inet_ntop(ip_ver == 4 ? AF_INET : AF_INET6, a, ip, sizeof(ip));
+	snprintf(buf, size, ip_ver == 4 ? "%s:%u" : "[%s]:%u", ip, ntohs(port));
+}
+
+static json_t *conn_json(const struct xm_flow_key *k, const struct xm_conn *c)
+{
+	char local[INET6_ADDRSTRLEN + 8], remote[INET6_ADDRSTRLEN + 8], token[11];
+
+	addr_str(k->ip_ver, k->laddr, k->lport, local, sizeof(local));
+	addr_str(k->ip_ver, k->raddr, k->rport, remote, sizeof(remote));
+	snprintf(token, sizeof(token), "0x%08x", c->local_token);
+	/*
+	 * Only connections that speak MPTCP have an entry: a fallback removes
+	 * it at once, so "fallback" is always false here; it stays in the
+	 * shape for the multipath stage, where a connection can fall back late.
+	 */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:i, s:b}", "local", local,
+			 "remote", remote, "token", token, "state", state_name(c->state), "role",
+			 c->role == XM_ROLE_CLIENT ? "client" : "server", "bytes_sent",
+			 (json_int_t)c->bytes_acked, "bytes_received",
+			 (json_int_t)c->bytes_received, "fallback", 0, "subflows", 1,
+			 "data_fin_received", !!(c->flags & XM_CONN_F_FIN_INJECTED));
+}
+
+json_t *xm_mptcp_conns_json(struct xmptcp_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.xm_conns);
+	struct xm_flow_key key, next;
+	struct xm_conn c;
+	json_t *arr, *o;
+	void *prev = NULL;
+
+	arr = json_array();
+	if (!arr)
+		return NULL;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &c) < 0)
+			continue; /* closed while we walked */
+		o = conn_json(&key, &c);
+		if (!o || json_array_append_new(arr, o) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return json_pack("{s:b, s:o}", "ok", 1, "connections", arr);
+}

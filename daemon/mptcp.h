@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The daemon's part in MPTCP on the meta socket: key material for the
+ * datapath, the sockops attachment, and the connection table as JSON.
+ */
+#ifndef XMPTCPD_MPTCP_H
+#define XMPTCPD_MPTCP_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "xmptcp.skel.h"
+
+/* Key material kept ready in xm_keys; a burst of this many connects never waits. */
+#define XM_KEYS_QUEUE_LEN 4096
+/* How often the queue is topped up. */
+#define XM_KEYS_REFILL_MS 20
+
+struct xm_mptcp {
+	struct bpf_link *sockops_link;
+	char cgroup[PATH_MAX]; /* where the sockops program is attached */
+	uint64_t netns_cookie;
+	int timer_fd;
+	uint64_t keys_pushed;
+};
+
+/* Before load: size the key queue and tell the datapath which netns it serves. */
+int xm_mptcp_prepare(struct xm_mptcp *m, struct xmptcp_bpf *skel);
+/* After load: fill the key queue, attach sockops, arm the refill timer (m->timer_fd). */
+int xm_mptcp_start(struct xm_mptcp *m, struct xmptcp_bpf *skel);
+/* The refill timer fired. */
+int xm_mptcp_on_timer(struct xm_mptcp *m, struct xmptcp_bpf *skel);
+/* Detach and close; accepts a never-started or half-started m. */
+void xm_mptcp_stop(struct xm_mptcp *m);
+/* The connection table: {"ok":true,"connections":[...]} or NULL on allocation failure. */
+json_t *xm_mptcp_conns_json(struct xmptcp_bpf *skel);
+
+#endif
