@@ -35,6 +35,7 @@
 #include "ctx.h"
 #include "maps.h"
 #include "pkt.h"
+#include "mptcp_scan.h"
 
 /* The flow key of a packet, from the local host's point of view. */
 static __always_inline void xm_pkt_flow(const struct xm_pkt *p, struct xm_flow_key *k)
@@ -176,24 +177,160 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_op
 	xm_count(XM_STAT_DATA_FIN_RX);
 }
 
-/* Egress: keep the ACK of an injected FIN from acknowledging a byte never sent. */
-static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt *p)
+/* ---- DSS checksums (RFC 8684 §3.3.1), filled in at egress ------------------------- */
+
+/*
+ * The checksum covers the mapped payload, which a socket option cannot read:
+ * sockops writes the mapping with a zero checksum and TC, which sees the whole
+ * skb (the whole TSO burst the mapping covers), fills it in.
+ */
+#define XM_CSUM_CHUNK 512 /* bpf_csum_diff() takes at most 512 bytes a call */
+#define XM_CSUM_MAX_CHUNKS ((65536 + XM_CSUM_CHUNK - 1) / XM_CSUM_CHUNK)
+
+struct xm_csum_buf {
+	__u8 b[XM_CSUM_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xm_csum_buf);
+} xm_csum_scratch SEC(".maps");
+
+static __always_inline __u16 xm_csum_fold(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+/*
+ * One's complement sum (unfolded) of len bytes of the skb from off, chunk by
+ * chunk through a per-CPU buffer; a tail that is not a multiple of 4 is
+ * padded with zeros, as the checksum's definition pads an odd length.
+ * A global function: verified once, whatever calls it. Returns < 0 on error.
+ */
+__attribute__((noinline)) long xm_skb_sum(struct __sk_buff *skb, __u32 off, __u32 len)
+{
+	struct xm_csum_buf *buf;
+	__u32 zero = 0, done = 0;
+	__u64 sum = 0;
+	long r;
+
+	if (!skb)
+		return -1;
+	buf = bpf_map_lookup_elem(&xm_csum_scratch, &zero);
+	if (!buf)
+		return -1;
+	for (int i = 0; i < XM_CSUM_MAX_CHUNKS; i++) {
+		__u32 n = len - done;
+
+		if (done >= len)
+			break;
+		if (n >= XM_CSUM_CHUNK) {
+			if (bpf_skb_load_bytes(skb, off + done, buf->b, XM_CSUM_CHUNK))
+				return -1;
+			r = bpf_csum_diff(NULL, 0, (__be32 *)buf->b, XM_CSUM_CHUNK, 0);
+			done += XM_CSUM_CHUNK;
+		} else {
+			n &= XM_CSUM_CHUNK - 1;
+			__builtin_memset(buf->b, 0, XM_CSUM_CHUNK);
+			if (!n || bpf_skb_load_bytes(skb, off + done, buf->b, n))
+				return -1;
+			done += n;
+			n = (n + 3) & ~3U;
+			if (n > XM_CSUM_CHUNK) /* never: n < 512 here; says so to the verifier */
+				n = XM_CSUM_CHUNK;
+			r = bpf_csum_diff(NULL, 0, (__be32 *)buf->b, n, 0);
+		}
+		if (r < 0)
+			return -1;
+		sum += (__u32)r;
+	}
+	if (done != len)
+		return -1;
+	return xm_csum_fold(sum);
+}
+
+/*
+ * The checksum field of the option at opt_off (offset in the options area)
+ * for a mapping {dsn, ssn, data_len} over the segment's payload.
+ */
+static __always_inline void xm_egress_csum(struct __sk_buff *skb, struct xm_pkt *p, __u32 opt_off,
+					   __u8 opt_len, __u64 dsn, __u32 ssn, __u16 data_len)
+{
+	__u32 plen = xm_pkt_tcp_payload(p);
+	__u32 payload_off = p->l4_off + p->tcp_hlen;
+	__u32 field = p->l4_off + sizeof(struct tcphdr) + opt_off + opt_len - 2;
+	__be16 old = 0, new;
+	__u64 sum;
+	long r;
+
+	/* pseudo-header: 64-bit DSN, subflow seq, data-level length, zero checksum */
+	sum = (dsn >> 48) + ((dsn >> 32) & 0xffff) + ((dsn >> 16) & 0xffff) + (dsn & 0xffff) +
+	      (ssn >> 16) + (ssn & 0xffff) + data_len;
+	if (plen) {
+		r = xm_skb_sum(skb, payload_off, plen);
+		if (r < 0) {
+			xm_count(XM_STAT_DSS_CSUM_TX_FAILED);
+			return;
+		}
+		/* bpf_csum_diff sums in network order; our pseudo-header is in host order */
+		sum += bpf_ntohs((__u16)r);
+	}
+	new = bpf_htons(~xm_csum_fold(sum));
+	if (bpf_skb_load_bytes(skb, field, &old, sizeof(old)) ||
+	    bpf_skb_store_bytes(skb, field, &new, sizeof(new), 0)) {
+		xm_count(XM_STAT_DSS_CSUM_TX_FAILED);
+		return;
+	}
+	/* the option is covered by the TCP checksum (unless CHECKSUM_PARTIAL: the helper knows) */
+	bpf_l4_csum_replace(skb, p->l4_off + __builtin_offsetof(struct tcphdr, check), old, new,
+			    sizeof(new));
+	xm_count(XM_STAT_DSS_CSUM_TX);
+}
+
+/*
+ * Egress: fill in DSS checksums, and keep the ACK of an injected FIN from
+ * acknowledging a byte the peer has not sent yet. scan is what the options
+ * scan found in this segment (or NULL).
+ */
+static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt *p,
+					   const struct xm_scan *scan)
 {
 	struct tcphdr *th = p->tcp;
 	struct xm_flow_key k;
 	struct xm_conn *c;
 	__be32 old_ack, new_ack;
+	__u32 ack;
 
 	if (!th->ack)
 		return;
 	xm_pkt_flow(p, &k);
 	c = bpf_map_lookup_elem(&xm_conns, &k);
-	if (!c || (c->flags & (XM_CONN_F_FIN_INJECTED | XM_CONN_F_PEER_FIN)) !=
-			  XM_CONN_F_FIN_INJECTED)
+	if (!c)
 		return;
-	old_ack = th->ack_seq;
-	if (bpf_ntohl(old_ack) != c->fin_seq + 1)
+	ack = bpf_ntohl(th->ack_seq);
+	if ((c->flags & XM_CONN_F_CSUM) && scan) {
+		__u8 kind = scan->csum_kind, opt_off = scan->csum_opt_off;
+		__u8 opt_len = scan->csum_opt_len;
+
+		if (kind == XM_SCAN_CSUM_DSS)
+			xm_egress_csum(skb, p, opt_off, opt_len, scan->dss.dsn, scan->dss.ssn,
+				       scan->dss.data_len);
+		else if (kind == XM_SCAN_CSUM_MPC)
+			/* the first data byte: DSN = IDSN + 1, subflow seq 1 */
+			xm_egress_csum(skb, p, opt_off, opt_len, c->local_idsn + 1, 1,
+				       scan->mpc_data_len);
+		/* the helpers above may have moved the packet: no pointer into it is used below */
+	}
+	if ((c->flags & (XM_CONN_F_FIN_INJECTED | XM_CONN_F_PEER_FIN)) != XM_CONN_F_FIN_INJECTED ||
+	    ack != c->fin_seq + 1)
 		return;
+	old_ack = bpf_htonl(ack);
 	new_ack = bpf_htonl(c->fin_seq);
 	/*
 	 * Through the helpers, which know the skb's checksum state: with

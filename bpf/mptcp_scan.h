@@ -36,6 +36,13 @@
 #include "pkt.h"
 
 /* Internal scratch, not ABI: nothing outside this object reads it. */
+/* Options that carry a DSS checksum field (RFC 8684 §3.3.1). */
+enum xm_scan_csum {
+	XM_SCAN_CSUM_NONE = 0,
+	XM_SCAN_CSUM_DSS = 1, /* a DSS mapping with a checksum */
+	XM_SCAN_CSUM_MPC = 2, /* MP_CAPABLE with data and a checksum (24 bytes) */
+};
+
 struct xm_scan {
 	struct xm_optbuf ob;	 /* the options area, copied from the packet */
 	struct xm_mptcp_opt opt; /* the codec's output for the option at hand */
@@ -47,8 +54,12 @@ struct xm_scan {
 	__u8 bad_err;		 /* and its enum xm_opt_err */
 	__u32 cur;		 /* the option at hand's offset, stored to be reloaded */
 	__u8 has_dss;		 /* the segment carried a valid DSS, copied to dss */
-	__u8 pad[7];
-	struct xm_opt_dss dss;	 /* for the meta subflow's DATA_FIN handling (meta.h) */
+	__u8 csum_kind;		 /* which option holds a mapping checksum: enum xm_scan_csum */
+	__u8 csum_opt_off;	 /* and its offset in ob */
+	__u8 csum_opt_len;	 /* and its length */
+	__u16 mpc_data_len;	 /* MP_CAPABLE with data: its data-level length */
+	__u16 pad2;
+	struct xm_opt_dss dss;	 /* for the meta subflow's DATA_FIN and checksums (meta.h) */
 };
 
 /*
@@ -184,6 +195,17 @@ static int xm_scan_step(__u32 idx, void *data)
 	if (ret > 0 && s->opt.subtype == XM_MPTCP_DSS) {
 		s->dss = s->opt.dss;
 		s->has_dss = 1;
+		if ((s->dss.flags & XM_DSS_FLAG_M) && s->dss.has_csum) {
+			s->csum_kind = XM_SCAN_CSUM_DSS;
+			s->csum_opt_off = off;
+			s->csum_opt_len = ret;
+		}
+	}
+	if (ret > 0 && s->opt.subtype == XM_MPTCP_MP_CAPABLE && s->opt.mpc.has_csum) {
+		s->csum_kind = XM_SCAN_CSUM_MPC;
+		s->csum_opt_off = off;
+		s->csum_opt_len = ret;
+		s->mpc_data_len = s->opt.mpc.data_len;
 	}
 	return 0;
 }
@@ -247,11 +269,11 @@ __attribute__((noinline)) int xm_scan_walk(__u32 key)
  * later bad options in the same segment are visible in it too.
  */
 /*
- * Scan the segment's options; returns its DSS when it carried a valid one
- * (the scratch slot it lives in stays valid until the next segment on this
- * CPU), else NULL.
+ * Scan the segment's options; returns the scratch slot with what was found
+ * (valid until the next segment on this CPU), or NULL when the segment has
+ * no options area to scan.
  */
-static __always_inline const struct xm_opt_dss *xm_scan_mptcp(const struct xm_pkt *p)
+static __always_inline const struct xm_scan *xm_scan_mptcp(const struct xm_pkt *p)
 {
 	__u32 key = p->dir;
 	struct xm_scan *s;
@@ -278,7 +300,7 @@ static __always_inline const struct xm_opt_dss *xm_scan_mptcp(const struct xm_pk
 		xm_count(s->stat_base + XM_STAT_RX_MPTCP);
 	if (s->n_bad)
 		xm_emit_malformed(p, s);
-	return s->has_dss ? &s->dss : NULL;
+	return s;
 }
 
 #endif /* XMPTCP_BPF_MPTCP_SCAN_H */

@@ -241,9 +241,9 @@ static __always_inline void xm_so_active_established(struct bpf_sock_ops *skops)
 	}
 	xm_count(XM_STAT_MPC_SYNACK_RX);
 	if (o.mpc.flags & XM_MPC_FLAG_A) {
-		/* DSS checksums are not implemented yet: decline MPTCP cleanly. */
-		xm_count(XM_STAT_MPC_CSUM_REFUSED);
-		goto plain;
+		/* the server wants DSS checksums: then both sides use them (§3.1) */
+		c->flags |= XM_CONN_F_CSUM;
+		xm_count(XM_STAT_MPC_CSUM);
 	}
 	th = skops->skb_data;
 	if ((void *)(th + 1) > skops->skb_data_end)
@@ -264,7 +264,10 @@ plain:
 
 /* ---- server role --------------------------------------------------------- */
 
-/* Did the SYN this SYN-ACK answers offer MP_CAPABLE v1, in a form we accept? */
+/*
+ * Did the SYN this SYN-ACK answers offer MP_CAPABLE v1, in a form we accept?
+ * 0: no; 1: yes; 2: yes, and it asks for DSS checksums.
+ */
 static __always_inline int xm_so_syn_offers_mptcp(struct bpf_sock_ops *skops)
 {
 	struct xm_mptcp_opt o;
@@ -276,11 +279,7 @@ static __always_inline int xm_so_syn_offers_mptcp(struct bpf_sock_ops *skops)
 		return 0;
 	if (!(o.mpc.flags & XM_MPC_FLAG_H))
 		return 0; /* HMAC-SHA256 is the only algorithm RFC 8684 defines */
-	if (o.mpc.flags & XM_MPC_FLAG_A) {
-		xm_count(XM_STAT_MPC_CSUM_REFUSED);
-		return 0;
-	}
-	return 1;
+	return (o.mpc.flags & XM_MPC_FLAG_A) ? 2 : 1;
 }
 
 /*
@@ -312,7 +311,8 @@ static __always_inline void xm_so_write_synack(struct bpf_sock_ops *skops)
 	__builtin_memset(&o, 0, sizeof(o));
 	o.subtype = XM_MPTCP_MP_CAPABLE;
 	o.mpc.version = XM_MPTCP_VERSION;
-	o.mpc.flags = XM_MPC_FLAG_H;
+	/* a client that asks for checksums gets them: the A flag is echoed */
+	o.mpc.flags = XM_MPC_FLAG_H | (xm_so_syn_offers_mptcp(skops) == 2 ? XM_MPC_FLAG_A : 0);
 	o.mpc.has_sender_key = 1;
 	o.mpc.sender_key = km.key;
 	if (xm_so_store(skops, &o) == 0 && !p)
@@ -351,9 +351,12 @@ static __always_inline void xm_so_passive_established(struct bpf_sock_ops *skops
 	if (xm_so_load_mptcp(skops, 0, &ob, &o) < 0 || o.subtype != XM_MPTCP_MP_CAPABLE ||
 	    !o.mpc.has_sender_key || !o.mpc.has_receiver_key || o.mpc.receiver_key != c.local_key)
 		goto fallback;
-	if (o.mpc.has_csum || (o.mpc.flags & XM_MPC_FLAG_A))
-		goto fallback;
 	xm_count(XM_STAT_MPC_ACK_RX);
+	/* the client's third ACK says whether either side asked for checksums */
+	if (o.mpc.flags & XM_MPC_FLAG_A) {
+		c.flags |= XM_CONN_F_CSUM;
+		xm_count(XM_STAT_MPC_CSUM);
+	}
 	c.remote_key = o.mpc.sender_key;
 	if (xm_key_derive(c.remote_key, &c.remote_token, &c.remote_idsn))
 		goto fallback;
@@ -402,15 +405,15 @@ static __always_inline int xm_so_pick(const struct xm_conn *c, __u32 seq, __u32 
 	return XM_SO_OPT_DSS;
 }
 
-static __always_inline __u32 xm_so_opt_len(int kind, __u32 plen, int fin)
+static __always_inline __u32 xm_so_opt_len(int kind, __u32 plen, int fin, int csum)
 {
 	switch (kind) {
 	case XM_SO_OPT_MPC_ACK:
 		return XM_MPC_LEN_ACK;
 	case XM_SO_OPT_MPC_DATA:
-		return XM_MPC_LEN_DATA;
+		return csum ? XM_MPC_LEN_DATA_CSUM : XM_MPC_LEN_DATA;
 	case XM_SO_OPT_DSS:
-		return (plen || fin) ? XM_DSS_MAX_LEN - 2 : 12;
+		return (plen || fin) ? XM_DSS_MAX_LEN - (csum ? 0 : 2) : 12;
 	}
 	return 0;
 }
@@ -455,7 +458,8 @@ static __always_inline void xm_so_hdr_opt_len(struct bpf_sock_ops *skops)
 	 * data byte: a first data segment's MP_CAPABLE (22) fits in a DSS's 26.
 	 */
 	fin = flags & XM_TCP_FLAG_FIN;
-	len = xm_so_opt_len(xm_so_pick(c, c->local_isn, skops->skb_len, fin), skops->skb_len, fin);
+	len = xm_so_opt_len(xm_so_pick(c, c->local_isn, skops->skb_len, fin), skops->skb_len, fin,
+			    !!(c->flags & XM_CONN_F_CSUM));
 	if (bpf_reserve_hdr_opt(skops, len, 0))
 		xm_count(XM_STAT_DSS_TX_NOSPACE);
 }
@@ -467,13 +471,14 @@ static __always_inline void xm_so_write_established(struct bpf_sock_ops *skops)
 	struct tcphdr *th;
 	struct xm_conn *c;
 	__u32 seq, ack, plen;
-	int fin, kind;
+	int fin, kind, csum;
 
 	if (xm_so_flow(skops, &k))
 		return;
 	c = bpf_map_lookup_elem(&xm_conns, &k);
 	if (!c || c->state < XM_CS_MPC_ACK)
 		return;
+	csum = !!(c->flags & XM_CONN_F_CSUM);
 	th = skops->skb_data;
 	if ((void *)(th + 1) > skops->skb_data_end)
 		return;
@@ -491,7 +496,7 @@ static __always_inline void xm_so_write_established(struct bpf_sock_ops *skops)
 	if (kind == XM_SO_OPT_MPC_ACK || kind == XM_SO_OPT_MPC_DATA) {
 		o.subtype = XM_MPTCP_MP_CAPABLE;
 		o.mpc.version = XM_MPTCP_VERSION;
-		o.mpc.flags = XM_MPC_FLAG_H;
+		o.mpc.flags = XM_MPC_FLAG_H | (csum ? XM_MPC_FLAG_A : 0);
 		o.mpc.has_sender_key = 1;
 		o.mpc.sender_key = c->local_key;
 		o.mpc.has_receiver_key = 1;
@@ -499,6 +504,7 @@ static __always_inline void xm_so_write_established(struct bpf_sock_ops *skops)
 		if (kind == XM_SO_OPT_MPC_DATA) {
 			o.mpc.has_data_len = 1;
 			o.mpc.data_len = (__u16)plen;
+			o.mpc.has_csum = csum; /* zero here, filled in by tc_egress (meta.h) */
 		}
 	} else {
 		o.subtype = XM_MPTCP_DSS;
@@ -515,6 +521,7 @@ static __always_inline void xm_so_write_established(struct bpf_sock_ops *skops)
 				    xm_seq_expand(skops->bytes_acked + 1, seq - c->local_isn);
 			o.dss.ssn = seq - c->local_isn;
 			o.dss.data_len = (__u16)(plen + fin);
+			o.dss.has_csum = csum; /* zero here, filled in by tc_egress (meta.h) */
 			if (fin) {
 				o.dss.flags |= XM_DSS_FLAG_F;
 				/* RFC 8684 §3.3.3: a DATA_FIN with no data has SSN 0 */

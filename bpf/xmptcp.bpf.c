@@ -35,10 +35,13 @@
 #include "meta.h"
 #include "sockops.h"
 
-static __always_inline int xm_process(struct xm_pkt *p, enum xm_parse_res res)
+/* *scan gets what xm_scan_mptcp() found in the segment's options, or NULL. */
+static __always_inline int xm_process(struct xm_pkt *p, enum xm_parse_res res,
+				      const struct xm_scan **scan)
 {
-	const struct xm_opt_dss *dss;
+	const struct xm_scan *s;
 
+	*scan = NULL;
 	xm_count_dir(p->dir, XM_STAT_RX_PACKETS);
 
 	switch (res) {
@@ -52,9 +55,10 @@ static __always_inline int xm_process(struct xm_pkt *p, enum xm_parse_res res)
 	}
 
 	xm_count_dir(p->dir, XM_STAT_RX_TCP);
-	dss = xm_scan_mptcp(p);
+	s = xm_scan_mptcp(p);
+	*scan = s;
 	if (p->dir == XM_DIR_RX)
-		xm_meta_ingress(p, dss);
+		xm_meta_ingress(p, s && s->has_dss ? &s->dss : NULL);
 	return XM_ACT_PASS;
 }
 
@@ -63,8 +67,9 @@ int xdp_ingress(struct xdp_md *ctx)
 {
 	struct xm_pkt pkt;
 	enum xm_parse_res res = xm_pkt_parse(ctx, &pkt);
+	const struct xm_scan *scan;
 
-	return ctx_verdict(ctx, xm_process(&pkt, res));
+	return ctx_verdict(ctx, xm_process(&pkt, res, &scan));
 }
 
 SEC("tc")
@@ -72,10 +77,11 @@ int tc_egress(struct __sk_buff *skb)
 {
 	struct xm_pkt pkt;
 	enum xm_parse_res res = xm_pkt_parse(skb, &pkt);
-	int act = xm_process(&pkt, res);
+	const struct xm_scan *scan;
+	int act = xm_process(&pkt, res, &scan);
 
 	if (act == XM_ACT_PASS && res == XM_PARSE_TCP)
-		xm_meta_egress(skb, &pkt);
+		xm_meta_egress(skb, &pkt, scan);
 	return ctx_verdict(skb, act);
 }
 

@@ -75,8 +75,6 @@
 	  "client connections that fell back: SYN-ACK without MP_CAPABLE")                         \
 	X(MPC_FALLBACK_ACK, "MPCapableFallbackACK",                                                \
 	  "server connections that fell back: third ACK without a valid MP_CAPABLE")               \
-	X(MPC_CSUM_REFUSED, "MPCapableChecksumRefused",                                            \
-	  "connections left as plain TCP because the peer required DSS checksums")                 \
 	X(KEY_QUEUE_EMPTY, "KeyQueueEmpty",                                                        \
 	  "connections left as plain TCP because the daemon's key queue was empty")                \
 	X(CONN_TABLE_FULL, "ConnTableFull",                                                        \
@@ -88,7 +86,11 @@
 	X(DATA_FIN_RX, "DataFinRx", "peer DATA_FINs turned into a FIN for the local stack")        \
 	X(DATA_FIN_TX, "DataFinTx", "DATA_FINs we sent (with the local stack's FIN)")              \
 	X(ACK_FIXUPS, "AckFixups",                                                                 \
-	  "egress ACKs pulled back one: they covered an injected FIN the peer had not sent yet")
+	  "egress ACKs pulled back one: they covered an injected FIN the peer had not sent yet")   \
+	X(MPC_CSUM, "MPCapableChecksum", "connections that negotiated DSS checksums")              \
+	X(DSS_CSUM_TX, "DssChecksumTx", "DSS checksums computed at egress")                        \
+	X(DSS_CSUM_TX_FAILED, "DssChecksumTxFailed",                                               \
+	  "mappings whose checksum could not be computed (left zero: the peer will MP_FAIL)")
 
 enum xm_stat {
 #define XM_STAT_ENUM(id, name, help) XM_STAT_##id,
