@@ -127,17 +127,49 @@ static __always_inline void xm_peer_fin_keep_open(const struct xm_conn *c, struc
 }
 
 /*
- * Ingress work on a segment of a connection we serve. dss is the segment's
- * DSS, or NULL. Header fields change in place with incremental checksum
- * updates.
+ * An MP_CAPABLE SYN or SYN-ACK that arrives through an interface with our XDP:
+ * only such handshakes become MPTCP. The sockops program cannot see routes,
+ * and a connection whose packets bypass this XDP would miss the DATA_FIN work
+ * below; with -i, or over loopback, that is exactly what happens. So:
+ *  - a SYN reserves its xm_pending slot (key 0: no key yet), which the
+ *    SYN-ACK then needs;
+ *  - a SYN-ACK marks the client connection, which sockops needs at
+ *    ACTIVE_ESTABLISHED (otherwise it falls back: RFC 8684 §3.7, the peer
+ *    sees a third ACK without MP_CAPABLE).
  */
-static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_opt_dss *dss)
+static __always_inline void xm_meta_handshake(struct xm_pkt *p, const struct xm_flow_key *k)
 {
+	struct xm_key_material none = {};
+	struct xm_conn *c;
+
+	if (!p->tcp->ack) {
+		bpf_map_update_elem(&xm_pending, k, &none, BPF_NOEXIST);
+		return;
+	}
+	c = bpf_map_lookup_elem(&xm_conns, k);
+	if (c && c->state == XM_CS_SYN_SENT && !(c->flags & XM_CONN_F_XDP_SEEN))
+		__sync_fetch_and_or(&c->flags, XM_CONN_F_XDP_SEEN);
+}
+
+/*
+ * Ingress work on a segment, given what the options scan found (or NULL).
+ * Header fields change in place with incremental checksum updates.
+ */
+static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_scan *scan)
+{
+	const struct xm_opt_dss *dss = scan && scan->has_dss ? &scan->dss : NULL;
 	struct tcphdr *th = p->tcp;
 	struct xm_flow_key k;
 	struct xm_conn *c;
 	__u32 seq, plen;
 
+	if (th->syn) {
+		if (scan && scan->has_mpc && !th->rst) {
+			xm_pkt_flow(p, &k);
+			xm_meta_handshake(p, &k);
+		}
+		return;
+	}
 	if (!dss && !th->fin)
 		return;
 	xm_pkt_flow(p, &k);

@@ -58,7 +58,8 @@ struct xm_scan {
 	__u8 csum_opt_off;	 /* and its offset in ob */
 	__u8 csum_opt_len;	 /* and its length */
 	__u16 mpc_data_len;	 /* MP_CAPABLE with data: its data-level length */
-	__u16 pad2;
+	__u8 has_mpc;		 /* the segment carried a valid MP_CAPABLE */
+	__u8 pad2;
 	struct xm_opt_dss dss;	 /* for the meta subflow's DATA_FIN and checksums (meta.h) */
 };
 
@@ -201,6 +202,8 @@ static int xm_scan_step(__u32 idx, void *data)
 			s->csum_opt_len = ret;
 		}
 	}
+	if (ret > 0 && s->opt.subtype == XM_MPTCP_MP_CAPABLE)
+		s->has_mpc = 1;
 	if (ret > 0 && s->opt.subtype == XM_MPTCP_MP_CAPABLE && s->opt.mpc.has_csum) {
 		s->csum_kind = XM_SCAN_CSUM_MPC;
 		s->csum_opt_off = off;

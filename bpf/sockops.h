@@ -240,6 +240,11 @@ static __always_inline void xm_so_active_established(struct bpf_sock_ops *skops)
 		goto plain;
 	}
 	xm_count(XM_STAT_MPC_SYNACK_RX);
+	if (!(c->flags & XM_CONN_F_XDP_SEEN)) {
+		/* it came in where our XDP is not: see xm_meta_handshake() */
+		xm_count(XM_STAT_MPC_NOT_MANAGED);
+		goto plain;
+	}
 	if (o.mpc.flags & XM_MPC_FLAG_A) {
 		/* the server wants DSS checksums: then both sides use them (§3.1) */
 		c->flags |= XM_CONN_F_CSUM;
@@ -293,13 +298,19 @@ static __always_inline void xm_so_write_synack(struct bpf_sock_ops *skops)
 	struct xm_key_material km, *p;
 	struct xm_mptcp_opt o;
 	struct xm_flow_key k;
+	int first;
 
 	if (xm_so_flow(skops, &k))
 		return;
+	/* the SYN reserved this slot at XDP (meta.h); no slot, no MPTCP */
 	p = bpf_map_lookup_elem(&xm_pending, &k);
-	if (p) {
-		km = *p;
-	} else {
+	if (!p) {
+		xm_count(XM_STAT_MPC_NOT_MANAGED);
+		return;
+	}
+	km = *p;
+	first = !km.key;
+	if (first) {
 		if (bpf_map_pop_elem(&xm_keys, &km)) {
 			xm_count(XM_STAT_KEY_QUEUE_EMPTY);
 			return;
@@ -315,7 +326,7 @@ static __always_inline void xm_so_write_synack(struct bpf_sock_ops *skops)
 	o.mpc.flags = XM_MPC_FLAG_H | (xm_so_syn_offers_mptcp(skops) == 2 ? XM_MPC_FLAG_A : 0);
 	o.mpc.has_sender_key = 1;
 	o.mpc.sender_key = km.key;
-	if (xm_so_store(skops, &o) == 0 && !p)
+	if (xm_so_store(skops, &o) == 0 && first)
 		xm_count(XM_STAT_MPC_SYNACK_TX);
 }
 
@@ -335,7 +346,9 @@ static __always_inline void xm_so_passive_established(struct bpf_sock_ops *skops
 	if (xm_so_flow(skops, &k))
 		return;
 	km = bpf_map_lookup_elem(&xm_pending, &k);
-	if (!km) {
+	if (!km || !km->key) {
+		if (km)
+			bpf_map_delete_elem(&xm_pending, &k);
 		xm_so_plain_tcp(skops); /* we never offered MPTCP to this one */
 		return;
 	}
@@ -427,7 +440,8 @@ static __always_inline void xm_so_hdr_opt_len(struct bpf_sock_ops *skops)
 
 	if (flags & XM_TCP_FLAG_SYN) {
 		if (flags & XM_TCP_FLAG_ACK) {
-			if (xm_so_syn_offers_mptcp(skops))
+			if (!xm_so_flow(skops, &k) && bpf_map_lookup_elem(&xm_pending, &k) &&
+			    xm_so_syn_offers_mptcp(skops))
 				bpf_reserve_hdr_opt(skops, XM_MPC_LEN_SYNACK, 0);
 			return;
 		}

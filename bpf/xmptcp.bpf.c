@@ -58,7 +58,7 @@ static __always_inline int xm_process(struct xm_pkt *p, enum xm_parse_res res,
 	s = xm_scan_mptcp(p);
 	*scan = s;
 	if (p->dir == XM_DIR_RX)
-		xm_meta_ingress(p, s && s->has_dss ? &s->dss : NULL);
+		xm_meta_ingress(p, s);
 	return XM_ACT_PASS;
 }
 

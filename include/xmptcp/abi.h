@@ -75,6 +75,8 @@
 	  "client connections that fell back: SYN-ACK without MP_CAPABLE")                         \
 	X(MPC_FALLBACK_ACK, "MPCapableFallbackACK",                                                \
 	  "server connections that fell back: third ACK without a valid MP_CAPABLE")               \
+	X(MPC_NOT_MANAGED, "MPCapableNotManaged",                                                  \
+	  "handshakes left as plain TCP: they came in through an interface without our XDP")     \
 	X(KEY_QUEUE_EMPTY, "KeyQueueEmpty",                                                        \
 	  "connections left as plain TCP because the daemon's key queue was empty")                \
 	X(CONN_TABLE_FULL, "ConnTableFull",                                                        \
@@ -226,6 +228,7 @@ enum xm_conn_role {
 #define XM_CONN_F_FIN_INJECTED 0x04 /* ingress turned the peer's DATA_FIN into a FIN at fin_seq */
 #define XM_CONN_F_PEER_FIN     0x08 /* the peer's own subflow FIN arrived (at fin_seq) */
 #define XM_CONN_F_DATA_FIN_TX  0x10 /* we sent our DATA_FIN (with our FIN, at local_fin_seq) */
+#define XM_CONN_F_XDP_SEEN     0x20 /* the SYN-ACK came in through an interface with our XDP */
 
 /*
  * One MPTCP connection whose meta socket is a local kernel TCP socket (map
