@@ -152,6 +152,43 @@ static __always_inline void xm_meta_handshake(struct xm_pkt *p, const struct xm_
 }
 
 /*
+ * Does this mapping put subflow bytes anywhere but at the same place in the
+ * data stream? Everything here rests on the one subflow carrying the data
+ * stream in order (relative DSN == relative subflow seq). A peer that
+ * retransmits at the MPTCP level on this subflow (the kernel does, when
+ * DATA_ACKs stall: a slow reader, a zero window) sends old data at new
+ * subflow sequence numbers, which the local stack would take as new bytes.
+ * An infinite mapping (data_len 0: the peer fell back) and a bare DATA_FIN
+ * map no data.
+ */
+static __always_inline int xm_mapping_diverged(const struct xm_conn *c,
+					       const struct xm_opt_dss *dss, __u32 plen)
+{
+	if (!(dss->flags & XM_DSS_FLAG_M) || !plen || !dss->data_len || !dss->ssn)
+		return 0;
+	return (__u32)dss->dsn - (__u32)c->remote_idsn != dss->ssn;
+}
+
+/*
+ * Until that divergence is translated (the subflow machinery of the multipath
+ * stage), the only safe answer is to end the connection: never hand the
+ * application bytes in the wrong place. The segment becomes a RST for the
+ * local stack (in order, it sits at rcv_nxt and is accepted; otherwise the
+ * stack sends a challenge ACK and the next diverged segment tries again);
+ * the application sees ECONNRESET, and the peer a RST from the closed port.
+ */
+static __always_inline void xm_reset_local(struct tcphdr *th)
+{
+	__u16 *flags_word = (__u16 *)((__u8 *)th + 12); /* doff, reserved, flags */
+	__u16 old = *flags_word;
+
+	th->rst = 1;
+	th->psh = 0;
+	th->fin = 0;
+	xm_csum_replace2(&th->check, old, *flags_word);
+}
+
+/*
  * Ingress work on a segment, given what the options scan found (or NULL).
  * Header fields change in place with incremental checksum updates.
  */
@@ -180,6 +217,11 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 		__sync_fetch_and_or(&c->flags, XM_CONN_F_PEER_DSS);
 	seq = bpf_ntohl(th->seq);
 	plen = xm_pkt_tcp_payload(p);
+	if (dss && xm_mapping_diverged(c, dss, plen)) {
+		xm_reset_local(th);
+		xm_count(XM_STAT_DSS_MAPPING_MISMATCH);
+		return;
+	}
 
 	if ((c->flags & (XM_CONN_F_FIN_INJECTED | XM_CONN_F_PEER_FIN)) == XM_CONN_F_FIN_INJECTED &&
 	    seq == c->fin_seq) {

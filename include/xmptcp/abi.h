@@ -89,6 +89,9 @@
 	X(DATA_FIN_TX, "DataFinTx", "DATA_FINs we sent (with the local stack's FIN)")              \
 	X(ACK_FIXUPS, "AckFixups",                                                                 \
 	  "egress ACKs pulled back one: they covered an injected FIN the peer had not sent yet")   \
+	X(DSS_MAPPING_MISMATCH, "DssMappingMismatch",                                              \
+	  "segments whose mapping left the data stream's order (MPTCP-level retransmission): "     \
+	  "connection reset")                                                                      \
 	X(MPC_CSUM, "MPCapableChecksum", "connections that negotiated DSS checksums")              \
 	X(DSS_CSUM_TX, "DssChecksumTx", "DSS checksums computed at egress")                        \
 	X(DSS_CSUM_TX_FAILED, "DssChecksumTxFailed",                                               \
