@@ -15,6 +15,14 @@
  * a local congestion drop, never taking the loss-recovery path a test wants
  * to exercise. cfg.drop_shot selects SHOT for tests of that other behaviour.
  *
+ * MPTCP option stripping (cfg.strip_mptcp, IMP_STRIP_* bits): the selected
+ * TCP segments (SYN, SYN-ACK, or all others) get every kind-30 option
+ * overwritten with NOPs, as a middlebox that strips unknown options would
+ * do; the TCP checksum is updated with bpf_l4_csum_replace, which also does
+ * the right thing for CHECKSUM_PARTIAL skbs (it then leaves the field, which
+ * holds only the pseudo-header sum, alone). Stripping comes before drop and
+ * duplication, so a duplicate is stripped too.
+ *
  * Duplication clones the skb to the egress of the same device. The clone runs
  * through this hook again, so it carries a mark bit (cfg.dup_mark) that makes
  * this program pass it untouched and clear the bit: a duplicate is never
@@ -109,6 +117,131 @@ static __always_inline int imp_is_tcp(struct __sk_buff *skb)
 	return 0;
 }
 
+#define IMP_TCPOPT_MPTCP 30
+#define IMP_TCPOPT_MAX	 40 /* bytes of options a TCP header can carry */
+#define IMP_PULL_LEN	 128 /* enough for Ethernet, VLAN, IPv6 + ext headers, TCP + options */
+
+/* Where the TCP header is, its length and flags byte; -1 if not TCP (or cut). */
+static __always_inline int imp_tcp_locate(struct __sk_buff *skb, __u32 *l4_off, __u32 *hlen,
+					  __u8 *flags)
+{
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	struct hdr_cursor nh = {.pos = data};
+	struct ethhdr *eth;
+	struct iphdr *iph;
+	struct ipv6hdr *ip6h;
+	struct tcphdr *th;
+	__be16 tci;
+	int proto, len;
+
+	proto = parse_ethhdr_vlan(&nh, data_end, &eth, &tci);
+	if (proto == bpf_htons(ETH_P_IP)) {
+		if (parse_iphdr(&nh, data_end, &iph) != IPPROTO_TCP || iph_is_later_fragment(iph))
+			return -1;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		if (parse_ip6hdr(&nh, data_end, &ip6h) != IPPROTO_TCP)
+			return -1;
+	} else {
+		return -1;
+	}
+	len = parse_tcphdr(&nh, data_end, &th);
+	if (len < 0)
+		return -1;
+	*l4_off = (__u32)((void *)th - data);
+	*hlen = (__u32)len;
+	*flags = ((__u8 *)th)[13];
+	return 0;
+}
+
+/* NOP out the MPTCP options of this segment if cfg selects it. */
+static __always_inline void imp_strip_mptcp(struct __sk_buff *skb, __u32 sel)
+{
+	__u8 orig[64], buf[64]; /* 64: see the loads below */
+	__u32 l4_off, hlen, optlen, skip = 0, n, w, want;
+	int changed = 0, nop = 0;
+	__u8 flags;
+
+	if (imp_tcp_locate(skb, &l4_off, &hlen, &flags)) {
+		/* Headers not in the linear part? Pull a little and look again. */
+		if (skb->len <= skb->data_end - skb->data)
+			return;
+		if (bpf_skb_pull_data(skb, skb->len < IMP_PULL_LEN ? skb->len : IMP_PULL_LEN))
+			return;
+		if (imp_tcp_locate(skb, &l4_off, &hlen, &flags))
+			return;
+	}
+	if (flags & 0x02) /* SYN */
+		want = (flags & 0x10) ? IMP_STRIP_SYNACK : IMP_STRIP_SYN;
+	else
+		want = IMP_STRIP_OTHER;
+	if (!(sel & want))
+		return;
+	optlen = hlen - 20;
+	if (optlen == 0 || optlen > IMP_TCPOPT_MAX)
+		return;
+	/*
+	 * The length handed to the helper is recomputed so that 6.1's verifier
+	 * can prove it is at least 1 (it does not carry the check above over to
+	 * a copy); it equals optlen, and orig[] has room for its 1..64 range.
+	 */
+	if (bpf_skb_load_bytes(skb, l4_off + 20, orig, ((optlen - 1) & 63) + 1))
+		return;
+	__builtin_memcpy(buf, orig, sizeof(buf));
+	/*
+	 * One pass over the bytes (nested loops blow up the verifier): skip
+	 * counts the bytes left of the current option, nop says whether they
+	 * are to be overwritten.
+	 */
+	for (n = 0; n < IMP_TCPOPT_MAX; n++) {
+		__u8 kind, len;
+
+		if (n >= optlen)
+			break;
+		if (skip) {
+			if (nop)
+				buf[n] = 1;
+			skip--;
+			continue;
+		}
+		kind = buf[n];
+		if (kind == 0) /* EOL */
+			break;
+		if (kind == 1) /* NOP */
+			continue;
+		if (n + 1 >= optlen)
+			break;
+		len = buf[n + 1];
+		if (len < 2 || n + len > optlen)
+			break; /* malformed: leave the rest alone */
+		nop = kind == IMP_TCPOPT_MPTCP;
+		if (nop) {
+			buf[n] = 1;
+			changed = 1;
+		}
+		skip = len - 1;
+	}
+	if (!changed)
+		return;
+	if (bpf_skb_store_bytes(skb, l4_off + 20, buf, ((optlen - 1) & 63) + 1, 0)) {
+		imp_count(IMP_STAT_STRIP_FAILED);
+		return;
+	}
+	for (w = 0; w < IMP_TCPOPT_MAX; w += 4) {
+		__u32 from, to;
+
+		if (w >= optlen)
+			break;
+		__builtin_memcpy(&from, &orig[w], 4);
+		__builtin_memcpy(&to, &buf[w], 4);
+		if (from != to &&
+		    bpf_l4_csum_replace(skb, l4_off + 16, from, to, sizeof(to))) {
+			imp_count(IMP_STAT_STRIP_FAILED);
+			return;
+		}
+	}
+	imp_count(IMP_STAT_STRIPPED);
+}
+
 SEC("tc")
 int tc_impair(struct __sk_buff *skb)
 {
@@ -130,6 +263,8 @@ int tc_impair(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	imp_count(IMP_STAT_ELIGIBLE);
 
+	if (cfg->strip_mptcp)
+		imp_strip_mptcp(skb, cfg->strip_mptcp);
 	if (imp_chance(cfg, cfg->drop_ppm)) {
 		imp_count(IMP_STAT_DROPPED);
 		return cfg->drop_shot ? TC_ACT_SHOT : TC_ACT_STOLEN;

@@ -22,11 +22,20 @@ struct imp_cfg {
 	__u32 tcp_only;	 /* 1: leave everything but TCP (over IPv4/IPv6) alone */
 	__u32 dup_mark;	 /* skb->mark bit for duplicates; 0 means IMP_DUP_MARK_DEFAULT */
 	__u32 drop_shot; /* 1: drop with TC_ACT_SHOT; 0: TC_ACT_STOLEN (see impair.bpf.c) */
-	__u32 pad;
+	__u32 strip_mptcp; /* IMP_STRIP_* bits: NOP out MPTCP options of those TCP segments */
 	__u64 seed; /* 0: bpf_get_prandom_u32(); else a per-CPU xorshift from this seed */
 };
 _Static_assert(sizeof(struct imp_cfg) == 32, "struct imp_cfg layout changed");
 _Static_assert(__builtin_offsetof(struct imp_cfg, seed) == 24, "struct imp_cfg layout changed");
+
+/*
+ * Which TCP segments lose their MPTCP options (kind 30), overwritten with NOPs
+ * (a middlebox that strips unknown options). The TCP checksum is updated.
+ */
+#define IMP_STRIP_SYN	 0x1 /* SYN without ACK */
+#define IMP_STRIP_SYNACK 0x2 /* SYN-ACK */
+#define IMP_STRIP_OTHER	 0x4 /* every segment without SYN */
+#define IMP_STRIP_ALL	 (IMP_STRIP_SYN | IMP_STRIP_SYNACK | IMP_STRIP_OTHER)
 
 /* Counters, map imp_stats (per-CPU array), indexed by this enum. */
 enum imp_stat {
@@ -35,12 +44,15 @@ enum imp_stat {
 	IMP_STAT_DROPPED,    /* dropped (TC_ACT_STOLEN, or TC_ACT_SHOT with drop_shot) */
 	IMP_STAT_DUPLICATED, /* a clone was sent */
 	IMP_STAT_DUP_FAILED, /* bpf_clone_redirect failed */
+	IMP_STAT_STRIPPED,   /* segments whose MPTCP options were NOPed out */
+	IMP_STAT_STRIP_FAILED, /* an MPTCP option could not be rewritten */
 	IMP_STAT__MAX
 };
 
 #define IMP_STAT_NAMES                                                    \
 	{                                                                 \
-		"seen", "eligible", "dropped", "duplicated", "dup_failed" \
+		"seen", "eligible", "dropped", "duplicated", "dup_failed", \
+			"stripped", "strip_failed"                        \
 	}
 
 #endif /* XMPTCP_BPF_IMPAIR_H */

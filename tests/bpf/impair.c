@@ -5,7 +5,12 @@
  * (the test hosts have no netem).
  *
  *   xm-impair attach DEV [--drop PPM] [--dup PPM] [--seed N] [--tcp-only] [--shot]
- *                     [--prio N] [-v]
+ *                     [--strip-mptcp WHICH] [--prio N] [-v]
+ *
+ * --strip-mptcp WHICH overwrites every MPTCP option (kind 30) of the selected
+ * TCP segments with NOPs and fixes the TCP checksum: WHICH is a comma list of
+ * syn (SYN without ACK), synack, established (every segment without SYN) and
+ * all (the three).
  *
  * Lifetime: it pins nothing. It stays in the foreground until SIGTERM or
  * SIGINT, then detaches its filter (and removes the clsact qdisc only if it
@@ -56,7 +61,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s attach DEV [--drop PPM] [--dup PPM] [--seed N] [--tcp-only] [--shot]\n"
-		"                  [--prio N] [-v]\n"
+		"                  [--strip-mptcp WHICH] [--prio N] [-v]\n"
 		"  --drop PPM   drop each packet with probability PPM/1000000 (0..1000000)\n"
 		"  --dup PPM    send each packet twice with probability PPM/1000000\n"
 		"  --seed N     reproducible draws from seed N (default: kernel random)\n"
@@ -64,6 +69,9 @@ static void usage(FILE *f)
 		"  --shot       drop with TC_ACT_SHOT (the sender learns of it and resends at "
 		"once)\n"
 		"               instead of TC_ACT_STOLEN (looks like a loss on the wire)\n"
+		"  --strip-mptcp WHICH  NOP out MPTCP options (kind 30) of the selected TCP "
+		"segments;\n"
+		"               WHICH: comma list of syn, synack, established (no SYN flag), all\n"
 		"  --prio N     tc filter priority (default: chosen by the kernel)\n"
 		"  -v           libbpf debug output\n",
 		prog);
@@ -86,6 +94,40 @@ static int parse_num(const char *opt, const char *s, unsigned long long max,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* --strip-mptcp: a comma list of syn, synack, established, all -> IMP_STRIP_* bits. */
+static int parse_strip(const char *s, __u32 *out)
+{
+	char buf[64], *tok, *save = NULL;
+
+	if (!s) {
+		fprintf(stderr, "%s: --strip-mptcp needs a value\n", prog);
+		return -EINVAL;
+	}
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	*out = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "syn"))
+			*out |= IMP_STRIP_SYN;
+		else if (!strcmp(tok, "synack"))
+			*out |= IMP_STRIP_SYNACK;
+		else if (!strcmp(tok, "established"))
+			*out |= IMP_STRIP_OTHER;
+		else if (!strcmp(tok, "all"))
+			*out |= IMP_STRIP_ALL;
+		else
+			goto bad;
+	}
+	if (*out)
+		return 0;
+bad:
+	fprintf(stderr,
+		"%s: --strip-mptcp: '%s' is not a comma list of syn, synack, established, all\n",
+		prog, s);
+	return -EINVAL;
 }
 
 static __u32 map_id(int fd)
@@ -167,6 +209,10 @@ int main(int argc, char **argv)
 			if (parse_num(o, val, 0xffff, &prio))
 				return 2;
 			i++;
+		} else if (!strcmp(o, "--strip-mptcp")) {
+			if (parse_strip(val, &cfg.strip_mptcp))
+				return 2;
+			i++;
 		} else if (!strcmp(o, "--tcp-only")) {
 			cfg.tcp_only = 1;
 		} else if (!strcmp(o, "--shot")) {
@@ -176,7 +222,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr,
 				"%s: unknown option '%s' (expected: --drop, --dup, --seed, "
-				"--tcp-only, --shot, --prio, -v)\n",
+				"--tcp-only, --shot, --strip-mptcp, --prio, -v)\n",
 				prog, o);
 			return 2;
 		}
@@ -230,10 +276,10 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready dev=%s ifindex=%d prio=%u prog_id=%u cfg_map_id=%u drop_ppm=%u dup_ppm=%u "
-	       "tcp_only=%u drop=%s seed=%llu\n",
+	       "tcp_only=%u drop=%s seed=%llu strip_mptcp=0x%x\n",
 	       dev, ifindex, tc.priority, info.id, map_id(bpf_map__fd(skel->maps.imp_cfg)),
 	       cfg.drop_ppm, cfg.dup_ppm, cfg.tcp_only, cfg.drop_shot ? "shot" : "stolen",
-	       (unsigned long long)cfg.seed);
+	       (unsigned long long)cfg.seed, cfg.strip_mptcp);
 
 	while (!stop)
 		pause();

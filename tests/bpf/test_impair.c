@@ -20,15 +20,98 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <xmptcp/mptcp_opt.h>
+
 #include "harness.h"
 #include "impair.h"
 #include "pktbuild.h"
 #include "impair.skel.h"
 
+/*
+ * TCP options of a stripping case: mode 0 builds the segment as sent, mode 1
+ * what must come out (every MPTCP option replaced by as many NOPs).
+ */
+typedef void (*imp_opts_fn)(struct tb_opts *o, int stripped);
+
+static void nops(struct tb_opts *o, size_t n)
+{
+	while (n--)
+		tb_nop(o);
+}
+
+static void opts_syn(struct tb_opts *o, int stripped)
+{
+	tb_mss(o, 1460);
+	tb_sack_perm(o);
+	tb_ts(o, 1000, 0);
+	tb_nop(o);
+	tb_wscale(o, 7);
+	if (stripped)
+		nops(o, 4);
+	else
+		tb_mp_capable(o, 4, 1, XM_MPC_FLAG_H, 0, 0, 0, 0);
+}
+
+static void opts_synack(struct tb_opts *o, int stripped)
+{
+	tb_mss(o, 1460);
+	tb_sack_perm(o);
+	tb_ts(o, 2000, 1000);
+	tb_nop(o);
+	tb_wscale(o, 7);
+	if (stripped)
+		nops(o, 12);
+	else
+		tb_mp_capable(o, 12, 1, XM_MPC_FLAG_H, 0x0123456789abcdefULL, 0, 0, 0);
+}
+
+/* A Linux data segment: NOP NOP TS, then the largest DSS (28): 40 bytes. */
+static void opts_data(struct tb_opts *o, int stripped)
+{
+	tb_nop(o);
+	tb_nop(o);
+	tb_ts(o, 3000, 2000);
+	if (stripped)
+		nops(o, 28);
+	else
+		tb_dss(o, XM_DSS_FLAG_A | XM_DSS_FLAG_a | XM_DSS_FLAG_M | XM_DSS_FLAG_m,
+		       0x1122334455667788ULL, 0x99aabbccddeeff00ULL, 1, 100, true, 0xbeef);
+}
+
+/* Two MPTCP options in one segment (a DATA_ACK and an MP_PRIO). */
+static void opts_two(struct tb_opts *o, int stripped)
+{
+	tb_ts(o, 3000, 2000);
+	if (stripped) {
+		nops(o, 12 + 3);
+	} else {
+		tb_dss(o, XM_DSS_FLAG_A | XM_DSS_FLAG_a, 0x1122334455667788ULL, 0, 0, 0, false, 0);
+		tb_mp_prio(o, true);
+	}
+}
+
+static void opts_plain(struct tb_opts *o, int stripped)
+{
+	(void)stripped;
+	tb_nop(o);
+	tb_nop(o);
+	tb_ts(o, 3000, 2000);
+}
+
+/* A malformed option (length 1) ahead of the MPTCP option: the walk stops, nothing changes. */
+static void opts_malformed(struct tb_opts *o, int stripped)
+{
+	(void)stripped;
+	tb_opt(o, 253, 1, NULL, 0);
+	tb_mp_capable(o, 4, 1, XM_MPC_FLAG_H, 0, 0, 0, 0);
+}
+
 struct imp_case {
 	const char *desc;
 	struct imp_cfg cfg;
 	struct tb_pkt pkt;
+	imp_opts_fn opts; /* NULL: no TCP options */
+	__u64 stripped;	  /* expected IMP_STAT_STRIPPED; 1: the output is opts(.., 1) */
 	__u32 mark;   /* skb->mark going in */
 	__u32 repeat; /* 0: 1 */
 	int verdict;  /* TC_ACT_* of the last run */
@@ -105,6 +188,122 @@ static const struct imp_case cases[] = {
 		.duplicated = 1,
 		.mark_out = 0x5,
 	},
+	{
+		.desc = "strip syn: MP_CAPABLE of a SYN becomes NOPs, checksum right",
+		.cfg = {.strip_mptcp = IMP_STRIP_SYN},
+		.pkt = {.tcp_flags = 0x02},
+		.opts = opts_syn,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+		.stripped = 1,
+	},
+	{
+		.desc = "strip synack: MP_CAPABLE (with key) of a SYN-ACK becomes NOPs",
+		.cfg = {.strip_mptcp = IMP_STRIP_SYNACK},
+		.pkt = {.tcp_flags = 0x12},
+		.opts = opts_synack,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+		.stripped = 1,
+	},
+	{
+		.desc = "strip synack: IPv6 SYN-ACK stripped",
+		.cfg = {.strip_mptcp = IMP_STRIP_SYNACK},
+		.pkt = {.l3 = TB_IPV6, .tcp_flags = 0x12},
+		.opts = opts_synack,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+		.stripped = 1,
+	},
+	{
+		.desc = "strip syn: a SYN-ACK passes untouched",
+		.cfg = {.strip_mptcp = IMP_STRIP_SYN},
+		.pkt = {.tcp_flags = 0x12},
+		.opts = opts_synack,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+	},
+	{
+		.desc = "strip synack: a SYN passes untouched",
+		.cfg = {.strip_mptcp = IMP_STRIP_SYNACK},
+		.pkt = {.tcp_flags = 0x02},
+		.opts = opts_syn,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+	},
+	{
+		.desc = "strip established: 28-byte DSS of a data segment becomes NOPs (IPv4, VLAN)",
+		.cfg = {.strip_mptcp = IMP_STRIP_OTHER},
+		.pkt = {.vlan_id = 7, .seq = 1000, .ack = 2000, .payload_len = 100},
+		.opts = opts_data,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+		.stripped = 1,
+	},
+	{
+		.desc = "strip established: IPv6 data segment stripped",
+		.cfg = {.strip_mptcp = IMP_STRIP_OTHER},
+		.pkt = {.l3 = TB_IPV6, .seq = 1000, .ack = 2000, .payload_len = 100},
+		.opts = opts_data,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+		.stripped = 1,
+	},
+	{
+		.desc = "strip established: a SYN passes untouched",
+		.cfg = {.strip_mptcp = IMP_STRIP_OTHER},
+		.pkt = {.tcp_flags = 0x02},
+		.opts = opts_syn,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+	},
+	{
+		.desc = "strip all: two MPTCP options in one segment both become NOPs",
+		.cfg = {.strip_mptcp = IMP_STRIP_ALL},
+		.pkt = {.seq = 1000, .ack = 2000, .payload_len = 10},
+		.opts = opts_two,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+		.stripped = 1,
+	},
+	{
+		.desc = "strip all: plain TCP (no MPTCP option) untouched",
+		.cfg = {.strip_mptcp = IMP_STRIP_ALL},
+		.opts = opts_plain,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+	},
+	{
+		.desc = "strip all: a malformed option before MPTCP stops the walk, nothing changes",
+		.cfg = {.strip_mptcp = IMP_STRIP_ALL},
+		.pkt = {.tcp_flags = 0x02},
+		.opts = opts_malformed,
+		.verdict = TC_ACT_UNSPEC,
+		.seen = 1,
+		.eligible = 1,
+	},
+	{
+		.desc = "strip all + drop all: stripped, then dropped",
+		.cfg = {.strip_mptcp = IMP_STRIP_ALL, .drop_ppm = IMP_PPM},
+		.pkt = {.tcp_flags = 0x12},
+		.opts = opts_synack,
+		.verdict = TC_ACT_STOLEN,
+		.seen = 1,
+		.eligible = 1,
+		.dropped_min = 1,
+		.dropped_max = 1,
+		.stripped = 1,
+	},
 };
 
 /* Bring the private namespace's loopback up: duplicates are sent through it. */
@@ -144,7 +343,9 @@ static int reset_maps(struct impair_bpf *skel, const struct imp_cfg *cfg)
 
 static void run_case(struct impair_bpf *skel, const struct imp_case *c)
 {
-	__u8 in[2048], out[2048];
+	__u8 in[2048], out[2048], want[2048];
+	struct tb_opts o_in = {0}, o_want = {0};
+	size_t want_len = 0;
 	__u64 st[IMP_STAT__MAX];
 	struct __sk_buff ctx = {.ifindex = 1, .mark = c->mark}, ctx_out = {0};
 	size_t len;
@@ -153,8 +354,18 @@ static void run_case(struct impair_bpf *skel, const struct imp_case *c)
 	test_case_begin(c->desc);
 	if (!ASSERT_OK(reset_maps(skel, &c->cfg), "reset maps"))
 		goto out;
-	len = tb_build(&c->pkt, NULL, in, sizeof(in));
+	if (c->opts) {
+		c->opts(&o_in, 0);
+		c->opts(&o_want, c->stripped ? 1 : 0);
+		if (!ASSERT_TRUE(o_in.len == o_want.len, "stripped options keep their length"))
+			goto out;
+	}
+	len = tb_build(&c->pkt, c->opts ? &o_in : NULL, in, sizeof(in));
 	if (!ASSERT_TRUE(len > 0, "build packet"))
+		goto out;
+	/* What must come out: the same packet, MPTCP options NOPed, checksum recomputed. */
+	want_len = tb_build(&c->pkt, c->opts ? &o_want : NULL, want, sizeof(want));
+	if (!ASSERT_TRUE(want_len == len, "build expected packet"))
 		goto out;
 	topts.data_in = in;
 	topts.data_size_in = len;
@@ -172,7 +383,9 @@ static void run_case(struct impair_bpf *skel, const struct imp_case *c)
 	if (c->verdict != -2)
 		ASSERT_EQ((int)topts.retval, c->verdict, "verdict");
 	if (c->verdict == TC_ACT_UNSPEC) {
-		ASSERT_MEMEQ(out, topts.data_size_out, in, len, "output packet");
+		ASSERT_MEMEQ(out, topts.data_size_out, want, want_len,
+			     c->stripped ? "output packet (MPTCP options NOPed, checksum updated)"
+					 : "output packet (unchanged)");
 		ASSERT_EQ(ctx_out.mark, c->mark_out, "skb->mark after the run");
 	}
 	if (!ASSERT_OK(test_read_percpu_u64(bpf_map__fd(skel->maps.imp_stats), IMP_STAT__MAX, st),
@@ -189,6 +402,8 @@ static void run_case(struct impair_bpf *skel, const struct imp_case *c)
 			(unsigned long long)c->dropped_min, (unsigned long long)c->dropped_max);
 	ASSERT_EQ(st[IMP_STAT_DUPLICATED], c->duplicated, "duplicated");
 	ASSERT_EQ(st[IMP_STAT_DUP_FAILED], 0, "dup_failed");
+	ASSERT_EQ(st[IMP_STAT_STRIPPED], c->stripped, "stripped");
+	ASSERT_EQ(st[IMP_STAT_STRIP_FAILED], 0, "strip_failed");
 out:
 	test_case_end();
 }

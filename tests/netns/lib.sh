@@ -650,6 +650,87 @@ xm_transfer() {
 	xm_log "ok: $name: $bytes bytes, sha256 ${s[0]:0:16}... equal (server $XM_XFER_SERVER_MODE, client $XM_XFER_CLIENT_MODE)"
 }
 
+xm_pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# xm_transfer_bidir NAME SERVER_NS SERVER_PROTO CLIENT_NS CLIENT_PROTO ADDR
+# C2S_BYTES S2C_BYTES [EXTRA_CLIENT_ARGS...]: both directions at once (xfer.py
+# send --bidir / serve --send-bytes); passes when both ends exit 0 and each
+# side received exactly what the other sent (SHA-256 and count). Sets
+# XM_XFER_SERVER_MODE / XM_XFER_CLIENT_MODE (tcp, mptcp, fallback),
+# XM_XFER_SERVER_ISMPTCP / XM_XFER_CLIENT_ISMPTCP (TCP_IS_MPTCP: 1, 0 or -)
+# XM_XFER_SECONDS (wall time of the client) and XM_XFER_CLIENT_RC /
+# XM_XFER_SERVER_RC (exit statuses; 3: a wrong byte arrived, every received
+# byte is checked as it arrives). XM_XFER_SERVER_ARGS (an
+# array, may be unset) adds arguments to the server.
+XM_XFER_SERVER_ISMPTCP=""
+XM_XFER_CLIENT_ISMPTCP=""
+XM_XFER_SECONDS=0
+XM_XFER_CLIENT_RC=0
+XM_XFER_SERVER_RC=0
+xm_transfer_bidir() {
+	local name="$1" sns="$2" sproto="$3" cns="$4" cproto="$5" addr="$6" c2s="$7" s2c="$8"
+	shift 8
+	local port spid rc=0 src=0 s c t0 sseed=$RANDOM cseed=$RANDOM
+	local slog="$XM_TMP/$name.server.log" clog="$XM_TMP/$name.client.log"
+	local sout="$XM_TMP/$name.server.sha" cout="$XM_TMP/$name.client.sha"
+	local ready="$XM_TMP/$name.ready"
+	local -a sargs=()
+	if declare -p XM_XFER_SERVER_ARGS >/dev/null 2>&1; then
+		sargs=("${XM_XFER_SERVER_ARGS[@]}")
+	fi
+	port=$((XM_XFER_PORT++))
+	xm_bg "$slog" "$sns" python3 "$XM_XFER" serve "--$sproto" --port "$port" \
+		--sha256-out "$sout" --ready-file "$ready" --timeout "${XM_XFER_TIMEOUT:-60}" \
+		--send-bytes "$s2c" --seed "$sseed" --peer-seed "$cseed" "${sargs[@]}"
+	spid="$XM_LAST_PID"
+	if ! xm_wait_until 10 test -e "$ready"; then
+		xm_show "server log" "$slog"
+		xm_err "$name: server did not listen within 10s"
+		return 1
+	fi
+	t0="$SECONDS"
+	xm_nsexec "$cns" python3 "$XM_XFER" send "--$cproto" --to "$addr" --port "$port" \
+		--bytes "$c2s" --seed "$cseed" --peer-seed "$sseed" --sha256-out "$cout" --bidir \
+		--timeout "${XM_XFER_TIMEOUT:-60}" "$@" >"$clog" 2>&1 || rc=$?
+	# A client that failed: the server may wait for a close it never learns
+	# of; give it 3 s, not its whole timeout.
+	if ((rc != 0)) && ! xm_wait_until 3 xm_pid_gone "$spid"; then
+		printf 'xfer: (killed by the test 3 s after the client failed)\n' >>"$slog"
+		kill -TERM "$spid" 2>/dev/null || true
+	fi
+	wait "$spid" || src=$?
+	XM_XFER_SECONDS=$((SECONDS - t0))
+	# shellcheck disable=SC2034 # for the tests
+	XM_XFER_CLIENT_RC="$rc" XM_XFER_SERVER_RC="$src"
+	if ((rc == 3 || src == 3)); then
+		xm_show "server log" "$slog"
+		xm_show "client log" "$clog"
+		xm_err "$name: DATA CORRUPTED: a side received a wrong byte (client exit $rc, server exit $src)"
+		return 1
+	fi
+	if ((rc != 0 || src != 0)) || [[ ! -s "$sout" || ! -s "$cout" ]]; then
+		xm_show "server log" "$slog"
+		xm_show "client log" "$clog"
+		xm_err "$name: transfer failed (client exit $rc, server exit $src)"
+		return 1
+	fi
+	read -r -a s <"$sout"
+	read -r -a c <"$cout"
+	XM_XFER_SERVER_MODE="${s[2]}"
+	XM_XFER_CLIENT_MODE="${c[2]}"
+	XM_XFER_SERVER_ISMPTCP="${s[3]}"
+	XM_XFER_CLIENT_ISMPTCP="${c[3]}"
+	if [[ "${s[0]}" != "${c[4]}" || "${s[1]}" != "$c2s" || "${c[5]}" != "$c2s" ]]; then
+		xm_err "$name: client->server: sent $c2s bytes sha256 ${c[4]}, server received ${s[1]} bytes sha256 ${s[0]}"
+		return 1
+	fi
+	if [[ "${c[0]}" != "${s[4]}" || "${c[1]}" != "$s2c" || "${s[5]}" != "$s2c" ]]; then
+		xm_err "$name: server->client: sent $s2c bytes sha256 ${s[4]}, client received ${c[1]} bytes sha256 ${c[0]}"
+		return 1
+	fi
+	xm_log "ok: $name: $c2s bytes up (sha256 ${s[0]:0:12}...) and $s2c down (sha256 ${c[0]:0:12}...) equal, ${XM_XFER_SECONDS}s (server $XM_XFER_SERVER_MODE/$XM_XFER_SERVER_ISMPTCP, client $XM_XFER_CLIENT_MODE/$XM_XFER_CLIENT_ISMPTCP)"
+}
+
 # --- kernel MPTCP peer counters -------------------------------------------------
 
 # xm_nstat NS NAME: value of counter NAME of `nstat -az` in NS (0 when absent).
