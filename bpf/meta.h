@@ -67,15 +67,18 @@ static __always_inline __u32 xm_pkt_tcp_payload(const struct xm_pkt *p)
 	return l4 > p->tcp_hlen ? l4 - p->tcp_hlen : 0;
 }
 
-/* Is the DATA_FIN of this DSS at the end of this very segment? */
+/*
+ * Is the DATA_FIN of this DSS at the end of this very segment? sub_seq is the
+ * segment's subflow sequence number, seq its place in the meta space.
+ */
 static __always_inline int xm_data_fin_here(const struct xm_conn *c, const struct xm_opt_dss *dss,
-					    __u32 seq, __u32 plen)
+					    __u32 sub_seq, __u32 seq, __u32 plen)
 {
 	if (dss->ssn == 0 && dss->data_len == 1)
 		/* a bare DATA_FIN: it sits at the next data sequence number */
 		return plen == 0 && (__u32)dss->dsn == (__u32)(c->remote_idsn + (seq - c->remote_isn));
 	/* the mapping's last data-level byte is the DATA_FIN; it follows the mapped data */
-	return (seq - c->remote_isn) + plen == dss->ssn + dss->data_len - 1;
+	return (sub_seq - c->remote_isn) + plen == dss->ssn + dss->data_len - 1;
 }
 
 /* RFC 1624 incremental update of a TCP checksum for a 16-bit word that changed. */
@@ -152,40 +155,37 @@ static __always_inline void xm_meta_handshake(struct xm_pkt *p, const struct xm_
 }
 
 /*
- * Does this mapping put subflow bytes anywhere but at the same place in the
- * data stream? Everything here rests on the one subflow carrying the data
- * stream in order (relative DSN == relative subflow seq). A peer that
- * retransmits at the MPTCP level on this subflow (the kernel does, when
- * DATA_ACKs stall: a slow reader, a zero window) sends old data at new
- * subflow sequence numbers, which the local stack would take as new bytes.
- * An infinite mapping (data_len 0: the peer fell back) and a bare DATA_FIN
- * map no data.
+ * Where a segment of the peer belongs in the meta (data) sequence space.
+ * Normally the single subflow carries the data stream in order and the two
+ * coincide. But the kernel peer retransmits at the MPTCP level on this very
+ * subflow when its DATA_ACKs stall (a slow reader, a zero-window probe): old
+ * data at new subflow sequence numbers. From then on the subflow runs ahead of
+ * the data stream by rx_shift bytes. Each data segment says where it belongs
+ * (its mapping: DSN for SSN); a segment without a mapping (an ACK, a FIN) is
+ * taken to follow the newest one. The local stack sees meta sequence numbers
+ * only: a retransmitted byte lands on data it already has, and it answers
+ * with a duplicate ACK that egress translates back (xm_meta_egress()).
  */
-static __always_inline int xm_mapping_diverged(const struct xm_conn *c,
-					       const struct xm_opt_dss *dss, __u32 plen)
+static __always_inline __u32 xm_meta_seq(struct xm_conn *c, const struct xm_opt_dss *dss,
+					 __u32 sub_seq, __u32 plen)
 {
-	if (!(dss->flags & XM_DSS_FLAG_M) || !plen || !dss->data_len || !dss->ssn)
-		return 0;
-	return (__u32)dss->dsn - (__u32)c->remote_idsn != dss->ssn;
-}
+	__u32 rel, dsn_rel, shift, end;
 
-/*
- * Until that divergence is translated (the subflow machinery of the multipath
- * stage), the only safe answer is to end the connection: never hand the
- * application bytes in the wrong place. The segment becomes a RST for the
- * local stack (in order, it sits at rcv_nxt and is accepted; otherwise the
- * stack sends a challenge ACK and the next diverged segment tries again);
- * the application sees ECONNRESET, and the peer a RST from the closed port.
- */
-static __always_inline void xm_reset_local(struct tcphdr *th)
-{
-	__u16 *flags_word = (__u16 *)((__u8 *)th + 12); /* doff, reserved, flags */
-	__u16 old = *flags_word;
-
-	th->rst = 1;
-	th->psh = 0;
-	th->fin = 0;
-	xm_csum_replace2(&th->check, old, *flags_word);
+	if (!dss || !(dss->flags & XM_DSS_FLAG_M) || !plen || !dss->data_len || !dss->ssn)
+		return sub_seq - c->rx_shift;
+	rel = sub_seq - c->remote_isn;
+	dsn_rel = (__u32)dss->dsn - (__u32)c->remote_idsn + (rel - dss->ssn);
+	shift = rel - dsn_rel;
+	end = rel + plen;
+	if ((__s32)(end - c->rx_sub_hi) > 0) {
+		/* the newest subflow data: its shift holds for what follows */
+		c->rx_sub_hi = end;
+		if (shift != c->rx_shift) {
+			c->rx_shift = shift;
+			xm_count(XM_STAT_RX_SHIFTS);
+		}
+	}
+	return c->remote_isn + dsn_rel;
 }
 
 /*
@@ -198,7 +198,7 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 	struct tcphdr *th = p->tcp;
 	struct xm_flow_key k;
 	struct xm_conn *c;
-	__u32 seq, plen;
+	__u32 sub_seq, seq, plen;
 
 	if (th->syn) {
 		if (scan && scan->has_mpc && !th->rst) {
@@ -215,13 +215,10 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 		return;
 	if (dss && !(c->flags & XM_CONN_F_PEER_DSS))
 		__sync_fetch_and_or(&c->flags, XM_CONN_F_PEER_DSS);
-	seq = bpf_ntohl(th->seq);
+	sub_seq = bpf_ntohl(th->seq);
 	plen = xm_pkt_tcp_payload(p);
-	if (dss && xm_mapping_diverged(c, dss, plen)) {
-		xm_reset_local(th);
-		xm_count(XM_STAT_DSS_MAPPING_MISMATCH);
-		return;
-	}
+	/* from here on, seq is in the meta sequence space, which the local stack sees */
+	seq = xm_meta_seq(c, dss, sub_seq, plen);
 
 	if ((c->flags & (XM_CONN_F_FIN_INJECTED | XM_CONN_F_PEER_FIN)) == XM_CONN_F_FIN_INJECTED &&
 	    seq == c->fin_seq) {
@@ -230,15 +227,15 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 			__sync_fetch_and_or(&c->flags, XM_CONN_F_PEER_FIN);
 			xm_peer_fin_keep_open(c, th);
 		} else if (!plen) {
-			xm_tcp_set_seq(th, seq + 1);
+			seq += 1;
 		}
-		return;
+		goto out;
 	}
 	if (th->fin || !dss ||
 	    (dss->flags & (XM_DSS_FLAG_F | XM_DSS_FLAG_M)) != (XM_DSS_FLAG_F | XM_DSS_FLAG_M))
-		return;
-	if (!xm_data_fin_here(c, dss, seq, plen))
-		return;
+		goto out;
+	if (!xm_data_fin_here(c, dss, sub_seq, seq, plen))
+		goto out;
 	{
 		__u16 *flags_word = (__u16 *)((__u8 *)th + 12); /* doff, reserved, flags */
 		__u16 old = *flags_word;
@@ -249,6 +246,9 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 	c->fin_seq = seq + plen;
 	__sync_fetch_and_or(&c->flags, XM_CONN_F_FIN_INJECTED);
 	xm_count(XM_STAT_DATA_FIN_RX);
+out:
+	if (seq != sub_seq)
+		xm_tcp_set_seq(th, seq);
 }
 
 /* ---- DSS checksums (RFC 8684 §3.3.1), filled in at egress ------------------------- */
@@ -373,6 +373,39 @@ static __always_inline void xm_egress_csum(struct __sk_buff *skb, struct xm_pkt 
 }
 
 /*
+ * Rewrite a 32-bit field of a TCP header through the helpers, which know the
+ * skb's checksum state: with CHECKSUM_PARTIAL (every locally built segment)
+ * the field holds only the pseudo-header sum, which header fields are not part of.
+ */
+static __always_inline int xm_skb_set_be32(struct __sk_buff *skb, __u32 l4_off, __u32 off,
+					   __u32 old, __u32 new)
+{
+	__be32 o = bpf_htonl(old), n = bpf_htonl(new);
+
+	if (bpf_skb_store_bytes(skb, off, &n, sizeof(n), 0))
+		return -1;
+	return bpf_l4_csum_replace(skb, l4_off + __builtin_offsetof(struct tcphdr, check), o, n,
+				   sizeof(n));
+}
+
+/* Our SACK blocks are in the meta space: move each edge to the subflow space. */
+static __always_inline void xm_egress_sack_shift(struct __sk_buff *skb, __u32 l4_off, __u32 opt,
+						 __u32 len, __u32 shift)
+{
+	__u32 edge;
+
+	for (__u32 i = 0; i < 8; i++) {
+		__u32 off = opt + 2 + 4 * i;
+
+		if (2 + 4 * i + 4 > len)
+			break;
+		if (bpf_skb_load_bytes(skb, off, &edge, sizeof(edge)))
+			return;
+		xm_skb_set_be32(skb, l4_off, off, bpf_ntohl(edge), bpf_ntohl(edge) + shift);
+	}
+}
+
+/*
  * Egress: fill in DSS checksums, and keep the ACK of an injected FIN from
  * acknowledging a byte the peer has not sent yet. scan is what the options
  * scan found in this segment (or NULL).
@@ -383,8 +416,7 @@ static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt 
 	struct tcphdr *th = p->tcp;
 	struct xm_flow_key k;
 	struct xm_conn *c;
-	__be32 old_ack, new_ack;
-	__u32 ack;
+	__u32 ack, new, shift;
 
 	if (!th->ack)
 		return;
@@ -406,22 +438,22 @@ static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt 
 				       scan->mpc_data_len);
 		/* the helpers above may have moved the packet: no pointer into it is used below */
 	}
-	if ((c->flags & (XM_CONN_F_FIN_INJECTED | XM_CONN_F_PEER_FIN)) != XM_CONN_F_FIN_INJECTED ||
-	    ack != c->fin_seq + 1)
-		return;
-	old_ack = bpf_htonl(ack);
-	new_ack = bpf_htonl(c->fin_seq);
-	/*
-	 * Through the helpers, which know the skb's checksum state: with
-	 * CHECKSUM_PARTIAL (every locally built segment) the field holds only
-	 * the pseudo-header sum, which an ACK number is not part of.
-	 */
-	if (bpf_skb_store_bytes(skb, p->l4_off + __builtin_offsetof(struct tcphdr, ack_seq),
-				&new_ack, sizeof(new_ack), 0))
-		return;
-	bpf_l4_csum_replace(skb, p->l4_off + __builtin_offsetof(struct tcphdr, check), old_ack,
-			    new_ack, sizeof(new_ack));
-	xm_count(XM_STAT_ACK_FIXUPS);
+	shift = c->rx_shift;
+	new = ack;
+	if ((c->flags & (XM_CONN_F_FIN_INJECTED | XM_CONN_F_PEER_FIN)) == XM_CONN_F_FIN_INJECTED &&
+	    ack == c->fin_seq + 1) {
+		new = c->fin_seq;
+		xm_count(XM_STAT_ACK_FIXUPS);
+	}
+	/* back to the subflow space the peer's TCP speaks (see xm_meta_seq()) */
+	new += shift;
+	if (new != ack)
+		xm_skb_set_be32(skb, p->l4_off, p->l4_off + __builtin_offsetof(struct tcphdr, ack_seq),
+				ack, new);
+	if (shift && scan && scan->sack_len)
+		xm_egress_sack_shift(skb, p->l4_off,
+				     p->l4_off + sizeof(struct tcphdr) + scan->sack_off, scan->sack_len,
+				     shift);
 }
 
 #endif /* XMPTCP_BPF_META_H */

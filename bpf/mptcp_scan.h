@@ -59,7 +59,9 @@ struct xm_scan {
 	__u8 csum_opt_len;	 /* and its length */
 	__u16 mpc_data_len;	 /* MP_CAPABLE with data: its data-level length */
 	__u8 has_mpc;		 /* the segment carried a valid MP_CAPABLE */
-	__u8 pad2;
+	__u8 sack_off;		 /* the SACK option's offset in ob, when sack_len != 0 */
+	__u8 sack_len;		 /* and its length (egress translates its edges: meta.h) */
+	__u8 pad3[7];
 	struct xm_opt_dss dss;	 /* for the meta subflow's DATA_FIN and checksums (meta.h) */
 };
 
@@ -170,6 +172,10 @@ static int xm_scan_step(__u32 idx, void *data)
 	if ((__u32)off >= s->ob.len || len == 0)
 		return 1;
 	s->off = off + len;
+	if (kind == XM_TCPOPT_SACK) {
+		s->sack_off = off;
+		s->sack_len = len;
+	}
 	if (kind != XM_TCPOPT_MPTCP)
 		return 0;
 

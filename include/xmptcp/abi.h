@@ -89,9 +89,8 @@
 	X(DATA_FIN_TX, "DataFinTx", "DATA_FINs we sent (with the local stack's FIN)")              \
 	X(ACK_FIXUPS, "AckFixups",                                                                 \
 	  "egress ACKs pulled back one: they covered an injected FIN the peer had not sent yet")   \
-	X(DSS_MAPPING_MISMATCH, "DssMappingMismatch",                                              \
-	  "segments whose mapping left the data stream's order (MPTCP-level retransmission): "     \
-	  "connection reset")                                                                      \
+	X(RX_SHIFTS, "RxSubflowShifts",                                                            \
+	  "times the peer's subflow moved ahead of its data stream (MPTCP-level retransmission)")  \
 	X(MPC_CSUM, "MPCapableChecksum", "connections that negotiated DSS checksums")              \
 	X(DSS_CSUM_TX, "DssChecksumTx", "DSS checksums computed at egress")                        \
 	X(DSS_CSUM_TX_FAILED, "DssChecksumTxFailed",                                               \
@@ -254,11 +253,13 @@ struct xm_conn {
 	__u8 role;        /* enum xm_conn_role */
 	__u8 pad[2];
 	__u32 local_fin_seq; /* seq of our FIN, which carried our DATA_FIN (F_DATA_FIN_TX) */
+	__u32 rx_shift;   /* the peer's subflow seq minus its meta seq (see bpf/meta.h) */
+	__u32 rx_sub_hi;  /* end of the newest subflow data, relative to remote_isn */
 	__u64 created_ns;     /* bpf_ktime_get_ns() at establishment */
 	__u64 bytes_acked;    /* last seen tcp_sock bytes_acked (data we sent, acked) */
 	__u64 bytes_received; /* last seen tcp_sock bytes_received */
 };
-XM_ASSERT_SIZE(struct xm_conn, 88);
+XM_ASSERT_SIZE(struct xm_conn, 96);
 XM_ASSERT_OFFSET(struct xm_conn, flags, 52);
 XM_ASSERT_OFFSET(struct xm_conn, local_fin_seq, 60);
 
