@@ -57,6 +57,14 @@ struct {
 	__type(value, struct xm_key_material);
 } xm_keys SEC(".maps");
 
+/* See struct xm_sk_mptcp: the peer's key, for the MP_FASTCLOSE of an abort. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct xm_sk_mptcp);
+} xm_sk_mptcp SEC(".maps");
+
 static __always_inline void xm_count_n(__u32 stat, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&xm_stats, &stat);

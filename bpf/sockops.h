@@ -191,6 +191,47 @@ static __noinline long xm_so_store(struct bpf_sock_ops *skops, const struct xm_m
 	return bpf_store_hdr_opt(skops, ob.b, len & (XM_OPTBUF_SIZE - 1), 0);
 }
 
+/* Remember the peer's key with the socket itself, for an abort's RST (struct xm_sk_mptcp). */
+static __always_inline void xm_so_keep_key(struct bpf_sock_ops *skops, __u64 remote_key)
+{
+	struct xm_sk_mptcp *m;
+
+	if (!skops->sk)
+		return;
+	m = bpf_sk_storage_get(&xm_sk_mptcp, skops->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (m)
+		m->remote_key = remote_key;
+}
+
+/*
+ * An RST of a socket that spoke MPTCP: the application aborted (or the stack
+ * reset). A bare RST ends the subflow but not the peer's MPTCP connection,
+ * which would linger until its close timeout. RFC 8684 §3.5, option R:
+ * MP_FASTCLOSE on the RST, with the receiver's key. Returns 1 when this was
+ * such a RST (handled), else 0.
+ */
+static __always_inline int xm_so_rst(struct bpf_sock_ops *skops, int write)
+{
+	struct xm_sk_mptcp *m;
+	struct xm_mptcp_opt o;
+
+	if (!(skops->skb_tcp_flags & XM_TCP_FLAG_RST) || !skops->sk)
+		return 0;
+	m = bpf_sk_storage_get(&xm_sk_mptcp, skops->sk, 0, 0);
+	if (!m)
+		return 1;
+	if (!write) {
+		bpf_reserve_hdr_opt(skops, XM_MP_FASTCLOSE_LEN, 0);
+		return 1;
+	}
+	__builtin_memset(&o, 0, sizeof(o));
+	o.subtype = XM_MPTCP_MP_FASTCLOSE;
+	o.fastclose.receiver_key = m->remote_key;
+	if (xm_so_store(skops, &o) == 0)
+		xm_count(XM_STAT_FASTCLOSE_TX);
+	return 1;
+}
+
 /* ---- client role --------------------------------------------------------- */
 
 /* connect(): take a key and offer MP_CAPABLE in the SYN. */
@@ -260,6 +301,7 @@ static __always_inline void xm_so_active_established(struct bpf_sock_ops *skops)
 	c->remote_isn = bpf_ntohl(th->seq);
 	c->created_ns = bpf_ktime_get_ns();
 	c->state = XM_CS_MPC_ACK;
+	xm_so_keep_key(skops, c->remote_key);
 	xm_count(XM_STAT_CONN_ESTABLISHED);
 	return;
 plain:
@@ -383,6 +425,7 @@ static __always_inline void xm_so_passive_established(struct bpf_sock_ops *skops
 		xm_count(XM_STAT_CONN_TABLE_FULL);
 		goto fallback;
 	}
+	xm_so_keep_key(skops, c.remote_key);
 	xm_count(XM_STAT_CONN_ESTABLISHED);
 	xm_so_cb_flags_add(skops, BPF_SOCK_OPS_STATE_CB_FLAG);
 	return;
@@ -458,6 +501,8 @@ static __always_inline void xm_so_hdr_opt_len(struct bpf_sock_ops *skops)
 	 * have room for their DSS. Otherwise reserve what this segment needs;
 	 * skb_len is the payload here, the header is not built yet.
 	 */
+	if (xm_so_rst(skops, 0))
+		return;
 	if (skops->args[0] == BPF_WRITE_HDR_TCP_CURRENT_MSS) {
 		bpf_reserve_hdr_opt(skops, XM_DSS_MAX_LEN, 0);
 		return;
@@ -566,6 +611,8 @@ static __always_inline void xm_so_write_hdr_opt(struct bpf_sock_ops *skops)
 		xm_so_write_synack(skops);
 		return;
 	}
+	if (xm_so_rst(skops, 1))
+		return;
 	if (flags & XM_TCP_FLAG_SYN) {
 		if (xm_so_flow(skops, &k))
 			return;

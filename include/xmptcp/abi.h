@@ -89,6 +89,9 @@
 	X(DATA_FIN_TX, "DataFinTx", "DATA_FINs we sent (with the local stack's FIN)")              \
 	X(ACK_FIXUPS, "AckFixups",                                                                 \
 	  "egress ACKs pulled back one: they covered an injected FIN the peer had not sent yet")   \
+	X(FASTCLOSE_TX, "MPFastcloseTx", "MP_FASTCLOSE sent on the RST of an aborted connection")   \
+	X(FIN_ACK_HELD, "FinAckHeld",                                                              \
+	  "ACKs of our FIN held back until the peer's DATA_FIN (we closed first)")                 \
 	X(RX_SHIFTS, "RxSubflowShifts",                                                            \
 	  "times the peer's subflow moved ahead of its data stream (MPTCP-level retransmission)")  \
 	X(MPC_CSUM, "MPCapableChecksum", "connections that negotiated DSS checksums")              \
@@ -262,5 +265,17 @@ struct xm_conn {
 XM_ASSERT_SIZE(struct xm_conn, 96);
 XM_ASSERT_OFFSET(struct xm_conn, flags, 52);
 XM_ASSERT_OFFSET(struct xm_conn, local_fin_seq, 60);
+
+/*
+ * Per-socket storage (map xm_sk_mptcp, BPF_MAP_TYPE_SK_STORAGE): what the
+ * sockops program still needs after the socket left xm_conns. An abort
+ * (SO_LINGER 0, tcp_disconnect) moves the socket to TCP_CLOSE before its RST
+ * is written, and that RST must carry MP_FASTCLOSE with the peer's key.
+ * Freed with the socket.
+ */
+struct xm_sk_mptcp {
+	__u64 remote_key;
+};
+XM_ASSERT_SIZE(struct xm_sk_mptcp, 8);
 
 #endif /* XMPTCP_ABI_H */
