@@ -189,26 +189,6 @@ static __always_inline __u32 xm_meta_seq(struct xm_conn *c, const struct xm_opt_
 }
 
 /*
- * We closed first: our FIN carried our DATA_FIN, and the peer ACKs it at once
- * but sends its own DATA_FIN only when its application closes. A socket the
- * application has closed (orphaned) turns into a TIME_WAIT mini-socket as
- * soon as its FIN is acknowledged (tcp_rcv_state_process(), FIN_WAIT1), and
- * leaves xm_conns: nothing would then answer the peer's DATA_FIN, and the
- * peer would wait for its close timeout. So the ACK of our FIN is held back
- * (the DATA_ACK in the same segment still tells the peer's MPTCP it has our
- * DATA_FIN) until the peer's DATA_FIN comes; the stack meanwhile retransmits
- * its FIN on its backoff, and the peer acknowledges it again.
- */
-static __always_inline void xm_hold_fin_ack(const struct xm_conn *c, struct tcphdr *th)
-{
-	if ((c->flags & (XM_CONN_F_DATA_FIN_TX | XM_CONN_F_FIN_INJECTED)) != XM_CONN_F_DATA_FIN_TX ||
-	    !th->ack || bpf_ntohl(th->ack_seq) != c->local_fin_seq + 1)
-		return;
-	xm_tcp_set_ack(th, c->local_fin_seq);
-	xm_count(XM_STAT_FIN_ACK_HELD);
-}
-
-/*
  * Ingress work on a segment, given what the options scan found (or NULL).
  * Header fields change in place with incremental checksum updates.
  */
@@ -269,7 +249,6 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 out:
 	if (seq != sub_seq)
 		xm_tcp_set_seq(th, seq);
-	xm_hold_fin_ack(c, th);
 }
 
 /* ---- DSS checksums (RFC 8684 §3.3.1), filled in at egress ------------------------- */

@@ -90,8 +90,6 @@
 	X(ACK_FIXUPS, "AckFixups",                                                                 \
 	  "egress ACKs pulled back one: they covered an injected FIN the peer had not sent yet")   \
 	X(FASTCLOSE_TX, "MPFastcloseTx", "MP_FASTCLOSE sent on the RST of an aborted connection")   \
-	X(FIN_ACK_HELD, "FinAckHeld",                                                              \
-	  "ACKs of our FIN held back until the peer's DATA_FIN (we closed first)")                 \
 	X(RX_SHIFTS, "RxSubflowShifts",                                                            \
 	  "times the peer's subflow moved ahead of its data stream (MPTCP-level retransmission)")  \
 	X(MPC_CSUM, "MPCapableChecksum", "connections that negotiated DSS checksums")              \
