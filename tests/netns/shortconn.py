@@ -29,8 +29,8 @@ import sys
 import time
 
 IPPROTO_MPTCP = getattr(socket, "IPPROTO_MPTCP", 262)
-SOL_MPTCP = 284
-MPTCP_INFO = 1
+# The same "tcp / mptcp / fallback" reading as the bulk transfers (xfer.py, beside this file).
+from xfer import mode_of  # noqa: E402
 SIZE = 1024
 
 
@@ -48,16 +48,6 @@ def request(i):
 
 def answer(req):
     return random.Random(hashlib.sha256(req).digest()).randbytes(SIZE)
-
-
-def mode_of(sock, mptcp):
-    if not mptcp:
-        return "tcp"
-    try:
-        sock.getsockopt(SOL_MPTCP, MPTCP_INFO, 256)
-        return "mptcp"
-    except OSError:
-        return "fallback"
 
 
 def recv_exact(sock, n):
