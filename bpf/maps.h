@@ -65,6 +65,14 @@ struct {
 	__type(value, struct xm_sk_mptcp);
 } xm_sk_mptcp SEC(".maps");
 
+/* See struct xm_tx_maps: the mappings a socket sent, for its retransmissions (txmap.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct xm_tx_maps);
+} xm_tx_maps SEC(".maps");
+
 static __always_inline void xm_count_n(__u32 stat, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&xm_stats, &stat);

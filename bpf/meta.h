@@ -36,6 +36,8 @@
 #include "maps.h"
 #include "pkt.h"
 #include "mptcp_scan.h"
+#include "dss.h"
+#include "txmap.h"
 
 /* The flow key of a packet, from the local host's point of view. */
 static __always_inline void xm_pkt_flow(const struct xm_pkt *p, struct xm_flow_key *k)
@@ -207,7 +209,12 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 		}
 		return;
 	}
-	if (!dss && !th->fin)
+	/*
+	 * A RST too: the local stack accepts one only at exactly rcv_nxt, a
+	 * meta sequence number. The peer's RST answers our segment's (subflow)
+	 * acknowledgment, so it needs the same translation as data.
+	 */
+	if (!dss && !th->fin && !th->rst)
 		return;
 	xm_pkt_flow(p, &k);
 	c = bpf_map_lookup_elem(&xm_conns, &k);
@@ -336,14 +343,16 @@ __attribute__((noinline)) long xm_skb_sum(struct __sk_buff *skb, __u32 off, __u3
 
 /*
  * The checksum field of the option at opt_off (offset in the options area)
- * for a mapping {dsn, ssn, data_len} over the segment's payload.
+ * for a mapping {dsn (64-bit), ssn, data_len} over the segment's payload of
+ * plen bytes. Takes no packet pointer: callers may have moved the packet.
+ * Returns the checksum as written (network order), or -1 (counted).
  */
-static __always_inline void xm_egress_csum(struct __sk_buff *skb, struct xm_pkt *p, __u32 opt_off,
-					   __u8 opt_len, __u64 dsn, __u32 ssn, __u16 data_len)
+static __always_inline long xm_egress_csum(struct __sk_buff *skb, __u32 l4_off, __u32 tcp_hlen,
+					   __u32 plen, __u32 opt_off, __u8 opt_len, __u64 dsn,
+					   __u32 ssn, __u16 data_len)
 {
-	__u32 plen = xm_pkt_tcp_payload(p);
-	__u32 payload_off = p->l4_off + p->tcp_hlen;
-	__u32 field = p->l4_off + sizeof(struct tcphdr) + opt_off + opt_len - 2;
+	__u32 payload_off = l4_off + tcp_hlen;
+	__u32 field = l4_off + sizeof(struct tcphdr) + opt_off + opt_len - 2;
 	__be16 old = 0, new;
 	__u64 sum;
 	long r;
@@ -355,7 +364,7 @@ static __always_inline void xm_egress_csum(struct __sk_buff *skb, struct xm_pkt 
 		r = xm_skb_sum(skb, payload_off, plen);
 		if (r < 0) {
 			xm_count(XM_STAT_DSS_CSUM_TX_FAILED);
-			return;
+			return -1;
 		}
 		/* bpf_csum_diff sums in network order; our pseudo-header is in host order */
 		sum += bpf_ntohs((__u16)r);
@@ -364,12 +373,84 @@ static __always_inline void xm_egress_csum(struct __sk_buff *skb, struct xm_pkt 
 	if (bpf_skb_load_bytes(skb, field, &old, sizeof(old)) ||
 	    bpf_skb_store_bytes(skb, field, &new, sizeof(new), 0)) {
 		xm_count(XM_STAT_DSS_CSUM_TX_FAILED);
-		return;
+		return -1;
 	}
 	/* the option is covered by the TCP checksum (unless CHECKSUM_PARTIAL: the helper knows) */
-	bpf_l4_csum_replace(skb, p->l4_off + __builtin_offsetof(struct tcphdr, check), old, new,
+	bpf_l4_csum_replace(skb, l4_off + __builtin_offsetof(struct tcphdr, check), old, new,
 			    sizeof(new));
 	xm_count(XM_STAT_DSS_CSUM_TX);
+	return new;
+}
+
+/*
+ * A data segment that left sockops without its mapping (dss.h): rebuild its
+ * options area as the timestamps option, unchanged, then the DSS in the
+ * largest form the rest takes, then NOPs. That drops the SACK blocks and the
+ * placeholder DSS, and the area keeps its length, so the header does not move.
+ * On success *d is the DSS written and the return value its offset in the
+ * options area; < 0 when the area holds an option we would not drop, or
+ * still lacks the room.
+ */
+/*
+ * A global function, checked once on its own: inlined, the codec's builder
+ * multiplied the states of tc_egress past the verifier's limit. The options
+ * scan of this very segment is still in the egress scratch slot.
+ */
+__attribute__((noinline)) int xm_egress_remap(struct __sk_buff *skb, __u32 l4_off,
+					       const struct xm_conn *c, const struct xm_dss_seg *seg,
+					       struct xm_opt_dss *d)
+{
+	__u32 key = XM_DIR_TX, olen, sz, off = 0, avail;
+	const struct xm_scan *scan;
+	struct xm_mptcp_opt o;
+	struct xm_optbuf ob;
+	int form, csum;
+	__s64 diff;
+
+	scan = bpf_map_lookup_elem(&xm_scratch, &key);
+	if (!skb || !c || !seg || !d || !scan)
+		return -1;
+	olen = scan->ob.len;
+	csum = !!(c->flags & XM_CONN_F_CSUM);
+	if (scan->n_other || olen > XM_TCP_OPTS_MAX || olen < 4)
+		return -1;
+	/*
+	 * NOPs first, the options over them: no loop that compares against
+	 * olen, which would make the verifier follow one path per length.
+	 */
+	__builtin_memset(ob.b, XM_TCPOPT_NOP, sizeof(ob.b));
+	if (scan->has_ts) {
+		for (__u32 i = 0; i < 10; i++)
+			ob.b[2 + i] = scan->ob.b[XM_OPTBUF_IDX(scan->ts_off + i)];
+		off = 12;
+	}
+	if (olen < off)
+		return -1;
+	avail = olen - off;
+	if (xm_dss_form_len(XM_DSS_FORM_FULL, csum) <= avail)
+		form = XM_DSS_FORM_FULL;
+	else if (xm_dss_form_len(XM_DSS_FORM_COMPACT, csum) <= avail)
+		form = XM_DSS_FORM_COMPACT;
+	else if (xm_dss_form_len(XM_DSS_FORM_MAP_ONLY, csum) <= avail)
+		form = XM_DSS_FORM_MAP_ONLY;
+	else
+		return -1;
+	__builtin_memset(&o, 0, sizeof(o));
+	o.subtype = XM_MPTCP_DSS;
+	xm_dss_build(c, seg, form, &o.dss);
+	ob.len = off;
+	if (xm_mptcp_opt_append(&ob, &o) <= 0)
+		return -1;
+	/* olen is a multiple of 4 in 4..40: the written form is provably 1..64 */
+	sz = ((olen - 1) & (XM_OPTBUF_SIZE - 1)) + 1;
+	diff = bpf_csum_diff((__be32 *)scan->ob.b, sz, (__be32 *)ob.b, sz, 0);
+	if (diff < 0)
+		return -1;
+	if (bpf_skb_store_bytes(skb, l4_off + sizeof(struct tcphdr), ob.b, sz, 0))
+		return -1;
+	bpf_l4_csum_replace(skb, l4_off + __builtin_offsetof(struct tcphdr, check), 0, (__u32)diff, 0);
+	*d = o.dss;
+	return (int)off;
 }
 
 /*
@@ -405,8 +486,35 @@ static __always_inline void xm_egress_sack_shift(struct __sk_buff *skb, __u32 l4
 	}
 }
 
+/* Does this egress segment need a mapping it does not carry? */
+static __always_inline int xm_egress_lacks_mapping(const struct xm_conn *c, const struct xm_scan *scan,
+						   __u32 plen, int fin)
+{
+	if (!(plen || fin) || c->state < XM_CS_MPC_ACK)
+		return 0;
+	/* until the peer has our keys, data goes out with MP_CAPABLE (sockops.h) */
+	if (c->state == XM_CS_MPC_ACK && !(c->flags & XM_CONN_F_PEER_DSS))
+		return 0;
+	if (scan && scan->has_dss && (scan->dss.flags & XM_DSS_FLAG_M))
+		return 0;
+	return !(scan && scan->has_mpc);
+}
+
+/* Keep the checksum of the mapping that starts at ssn, for its retransmissions. */
+static __always_inline void xm_egress_csum_keep(struct xm_tx_maps *m, __u32 ssn, __u32 len, long csum)
+{
+	struct xm_tx_map *r;
+
+	if (!m || csum < 0)
+		return;
+	r = xm_txm_find(m, ssn);
+	if (r && r->ssn == ssn && r->len == len)
+		r->csum = (__u16)csum;
+}
+
 /*
- * Egress: fill in DSS checksums, and keep the ACK of an injected FIN from
+ * Egress: give a data segment its mapping when sockops found no room (dss.h),
+ * fill in DSS checksums, and keep the ACK of an injected FIN from
  * acknowledging a byte the peer has not sent yet. scan is what the options
  * scan found in this segment (or NULL).
  */
@@ -414,9 +522,16 @@ static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt 
 					   const struct xm_scan *scan)
 {
 	struct tcphdr *th = p->tcp;
+	__u32 l4_off = p->l4_off, tcp_hlen = p->tcp_hlen;
+	struct xm_opt_dss remapped;
+	struct xm_tx_maps *m = NULL;
+	struct xm_dss_seg seg;
 	struct xm_flow_key k;
+	struct bpf_sock *sk;
 	struct xm_conn *c;
-	__u32 ack, new, shift;
+	__u32 ack, new, shift, plen, rel, len;
+	int remap_off = -1, fin;
+	long csum;
 
 	if (!th->ack)
 		return;
@@ -425,18 +540,73 @@ static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt 
 	if (!c)
 		return;
 	ack = bpf_ntohl(th->ack_seq);
-	if ((c->flags & XM_CONN_F_CSUM) && scan) {
+	plen = xm_pkt_tcp_payload(p);
+	fin = th->fin;
+	rel = bpf_ntohl(th->seq) - c->local_isn;
+	len = plen + fin;
+	if (plen || fin) {
+		sk = skb->sk;
+		if (sk)
+			sk = bpf_sk_fullsock(sk);
+		m = xm_txm_get(sk, 0);
+	}
+	if (xm_egress_lacks_mapping(c, scan, plen, fin)) {
+		seg.seq = bpf_ntohl(th->seq);
+		seg.ack = ack;
+		seg.plen = plen;
+		seg.fin = fin;
+		seg.acked = c->bytes_acked;
+		seg.received = c->bytes_received;
+		xm_dss_seg_map(c, m, &seg, 0, 0, 0);
+		remap_off = scan ? xm_egress_remap(skb, l4_off, c, &seg, &remapped) : -1;
+		if (remap_off < 0) {
+			xm_count(XM_STAT_DSS_TX_NO_MAPPING);
+		} else {
+			xm_count(XM_STAT_DSS_TX_SACK_REPLACED);
+			xm_dss_data_fin_sent(c, &seg);
+		}
+	}
+	/*
+	 * From here on no pointer into the packet is used: the helpers may move
+	 * it. A checksum is computed when the mapping is this segment's own
+	 * bytes (a first transmission); a retransmission under its first
+	 * mapping carries that mapping's checksum already (txmap.h).
+	 */
+	if ((c->flags & XM_CONN_F_CSUM) && remap_off >= 0) {
+		/* a bare DATA_FIN says SSN 0 (RFC 8684 §3.3.3) */
+		if (remapped.data_len == len &&
+		    (remapped.ssn == rel || (remapped.ssn == 0 && !plen && fin))) {
+			csum = xm_egress_csum(skb, l4_off, tcp_hlen, plen, remap_off,
+					      xm_dss_form_len(remapped.flags & XM_DSS_FLAG_m ?
+								      XM_DSS_FORM_FULL :
+							      remapped.flags & XM_DSS_FLAG_A ?
+								      XM_DSS_FORM_COMPACT :
+								      XM_DSS_FORM_MAP_ONLY,
+							      1),
+					      remapped.dsn, remapped.ssn, remapped.data_len);
+			xm_egress_csum_keep(m, rel, len, csum);
+		}
+	} else if ((c->flags & XM_CONN_F_CSUM) && scan) {
 		__u8 kind = scan->csum_kind, opt_off = scan->csum_opt_off;
 		__u8 opt_len = scan->csum_opt_len;
+		__u32 ssn = scan->dss.ssn, dlen = scan->dss.data_len;
 
-		if (kind == XM_SCAN_CSUM_DSS)
-			xm_egress_csum(skb, p, opt_off, opt_len, scan->dss.dsn, scan->dss.ssn,
-				       scan->dss.data_len);
-		else if (kind == XM_SCAN_CSUM_MPC)
+		/* a bare DATA_FIN says SSN 0 (RFC 8684 §3.3.3) */
+		if (kind == XM_SCAN_CSUM_DSS && dlen == len &&
+		    (ssn == rel || (ssn == 0 && !plen && fin))) {
+			/* the pseudo-header takes the 64-bit DSN, whatever the option carries */
+			csum = xm_egress_csum(skb, l4_off, tcp_hlen, plen, opt_off, opt_len,
+					      xm_seq_expand_opt(c->local_idsn + c->bytes_acked + 1,
+								scan->dss.dsn,
+								scan->dss.flags & XM_DSS_FLAG_m),
+					      ssn, dlen);
+			xm_egress_csum_keep(m, rel, len, csum);
+		} else if (kind == XM_SCAN_CSUM_MPC) {
 			/* the first data byte: DSN = IDSN + 1, subflow seq 1 */
-			xm_egress_csum(skb, p, opt_off, opt_len, c->local_idsn + 1, 1,
-				       scan->mpc_data_len);
-		/* the helpers above may have moved the packet: no pointer into it is used below */
+			csum = xm_egress_csum(skb, l4_off, tcp_hlen, plen, opt_off, opt_len,
+					      c->local_idsn + 1, 1, scan->mpc_data_len);
+			xm_egress_csum_keep(m, 1, scan->mpc_data_len, csum);
+		}
 	}
 	shift = c->rx_shift;
 	new = ack;
@@ -448,12 +618,12 @@ static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt 
 	/* back to the subflow space the peer's TCP speaks (see xm_meta_seq()) */
 	new += shift;
 	if (new != ack)
-		xm_skb_set_be32(skb, p->l4_off, p->l4_off + __builtin_offsetof(struct tcphdr, ack_seq),
-				ack, new);
-	if (shift && scan && scan->sack_len)
-		xm_egress_sack_shift(skb, p->l4_off,
-				     p->l4_off + sizeof(struct tcphdr) + scan->sack_off, scan->sack_len,
-				     shift);
+		xm_skb_set_be32(skb, l4_off, l4_off + __builtin_offsetof(struct tcphdr, ack_seq), ack,
+				new);
+	/* a remapped segment has no SACK blocks left */
+	if (shift && scan && scan->sack_len && remap_off < 0)
+		xm_egress_sack_shift(skb, l4_off, l4_off + sizeof(struct tcphdr) + scan->sack_off,
+				     scan->sack_len, shift);
 }
 
 #endif /* XMPTCP_BPF_META_H */

@@ -61,7 +61,10 @@ struct xm_scan {
 	__u8 has_mpc;		 /* the segment carried a valid MP_CAPABLE */
 	__u8 sack_off;		 /* the SACK option's offset in ob, when sack_len != 0 */
 	__u8 sack_len;		 /* and its length (egress translates its edges: meta.h) */
-	__u8 pad3[7];
+	__u8 has_ts;		 /* a timestamps option (10 bytes) at ts_off */
+	__u8 ts_off;
+	__u8 n_other;		 /* options other than NOP, EOL, timestamps, SACK and MPTCP */
+	__u8 pad3[4];
 	struct xm_opt_dss dss;	 /* for the meta subflow's DATA_FIN and checksums (meta.h) */
 };
 
@@ -175,6 +178,11 @@ static int xm_scan_step(__u32 idx, void *data)
 	if (kind == XM_TCPOPT_SACK) {
 		s->sack_off = off;
 		s->sack_len = len;
+	} else if (kind == XM_TCPOPT_TS && len == 10) {
+		s->has_ts = 1;
+		s->ts_off = off;
+	} else if (kind != XM_TCPOPT_MPTCP) {
+		s->n_other++;
 	}
 	if (kind != XM_TCPOPT_MPTCP)
 		return 0;

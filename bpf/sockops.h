@@ -34,6 +34,7 @@
 #include <xmptcp/sha256.h>
 
 #include "maps.h"
+#include "dss.h"
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -461,7 +462,8 @@ static __always_inline int xm_so_pick(const struct xm_conn *c, __u32 seq, __u32 
 	return XM_SO_OPT_DSS;
 }
 
-static __always_inline __u32 xm_so_opt_len(int kind, __u32 plen, int fin, int csum)
+/* Bytes of option kind `kind` for a segment, in DSS form `form` (dss.h). */
+static __always_inline __u32 xm_so_opt_len(int kind, int form, __u32 plen, int fin, int csum)
 {
 	switch (kind) {
 	case XM_SO_OPT_MPC_ACK:
@@ -469,15 +471,18 @@ static __always_inline __u32 xm_so_opt_len(int kind, __u32 plen, int fin, int cs
 	case XM_SO_OPT_MPC_DATA:
 		return csum ? XM_MPC_LEN_DATA_CSUM : XM_MPC_LEN_DATA;
 	case XM_SO_OPT_DSS:
-		return (plen || fin) ? XM_DSS_MAX_LEN - (csum ? 0 : 2) : 12;
+		if (plen || fin)
+			return xm_dss_form_len(form, csum);
+		/* a pure ACK: its DATA_ACK, 8 or 4 bytes */
+		return form == XM_DSS_FORM_FULL ? 12 : 8;
 	}
 	return 0;
 }
 
 static __always_inline void xm_so_hdr_opt_len(struct bpf_sock_ops *skops)
 {
-	__u32 flags = skops->skb_tcp_flags, len;
-	int fin;
+	__u32 flags = skops->skb_tcp_flags;
+	int fin, csum, kind, form;
 	struct xm_flow_key k;
 	struct xm_conn *c;
 
@@ -517,20 +522,27 @@ static __always_inline void xm_so_hdr_opt_len(struct bpf_sock_ops *skops)
 	 * data byte: a first data segment's MP_CAPABLE (22) fits in a DSS's 26.
 	 */
 	fin = flags & XM_TCP_FLAG_FIN;
-	len = xm_so_opt_len(xm_so_pick(c, c->local_isn, skops->skb_len, fin), skops->skb_len, fin,
-			    !!(c->flags & XM_CONN_F_CSUM));
-	if (bpf_reserve_hdr_opt(skops, len, 0))
-		xm_count(XM_STAT_DSS_TX_NOSPACE);
+	csum = !!(c->flags & XM_CONN_F_CSUM);
+	kind = xm_so_pick(c, c->local_isn, skops->skb_len, fin);
+	if (!bpf_reserve_hdr_opt(skops, xm_so_opt_len(kind, XM_DSS_FORM_FULL, skops->skb_len, fin, csum), 0))
+		return;
+	if (kind != XM_SO_OPT_DSS)
+		return; /* counted when the write finds no room (below) */
+	/* SACK blocks took the space: the largest smaller form that fits (dss.h) */
+	for (form = XM_DSS_FORM_COMPACT; form < XM_DSS_FORM__COUNT; form++)
+		if (!bpf_reserve_hdr_opt(skops, xm_so_opt_len(kind, form, skops->skb_len, fin, csum), 0))
+			return;
 }
 
 static __always_inline void xm_so_write_established(struct bpf_sock_ops *skops)
 {
 	struct xm_mptcp_opt o;
+	struct xm_dss_seg seg;
 	struct xm_flow_key k;
 	struct tcphdr *th;
 	struct xm_conn *c;
 	__u32 seq, ack, plen;
-	int fin, kind, csum;
+	int fin, kind, csum, form;
 
 	if (xm_so_flow(skops, &k))
 		return;
@@ -561,43 +573,46 @@ static __always_inline void xm_so_write_established(struct bpf_sock_ops *skops)
 		o.mpc.has_receiver_key = 1;
 		o.mpc.receiver_key = c->remote_key;
 		if (kind == XM_SO_OPT_MPC_DATA) {
+			struct xm_tx_maps *m = xm_txm_get(skops->sk, 1);
+
+			/* the implicit mapping (DSN = IDSN + 1, subflow seq 1), for retransmissions */
+			if (m && xm_seq_after_eq(seq, skops->snd_nxt))
+				xm_txm_add(m, 1, plen, skops->snd_una - c->local_isn);
 			o.mpc.has_data_len = 1;
 			o.mpc.data_len = (__u16)plen;
 			o.mpc.has_csum = csum; /* zero here, filled in by tc_egress (meta.h) */
 		}
-	} else {
-		o.subtype = XM_MPTCP_DSS;
-		o.dss.flags = XM_DSS_FLAG_A | XM_DSS_FLAG_a;
-		/*
-		 * 64-bit forms throughout, expanded against what the socket has
-		 * acked and received, so that mappings stay right past 4 GiB.
-		 */
-		o.dss.data_ack = c->remote_idsn +
-				 xm_seq_expand(skops->bytes_received + 1, ack - c->remote_isn);
-		if (plen || fin) {
-			o.dss.flags |= XM_DSS_FLAG_M | XM_DSS_FLAG_m;
-			o.dss.dsn = c->local_idsn +
-				    xm_seq_expand(skops->bytes_acked + 1, seq - c->local_isn);
-			o.dss.ssn = seq - c->local_isn;
-			o.dss.data_len = (__u16)(plen + fin);
-			o.dss.has_csum = csum; /* zero here, filled in by tc_egress (meta.h) */
-			if (fin) {
-				o.dss.flags |= XM_DSS_FLAG_F;
-				/* RFC 8684 §3.3.3: a DATA_FIN with no data has SSN 0 */
-				if (!plen)
-					o.dss.ssn = 0;
-			}
-		}
+		if (xm_so_store(skops, &o))
+			xm_count(XM_STAT_DSS_TX_NOSPACE);
+		return;
 	}
-	if (xm_so_store(skops, &o)) {
+	/*
+	 * A DSS: the largest form the reserved space takes. The length callback
+	 * reserved one of them for this very segment; trying them in order finds it.
+	 */
+	seg.seq = seq;
+	seg.ack = ack;
+	seg.plen = plen;
+	seg.fin = fin;
+	seg.acked = skops->bytes_acked;
+	seg.received = skops->bytes_received;
+	xm_dss_seg_map(c, xm_txm_get(skops->sk, plen || fin), &seg,
+		       xm_seq_after_eq(seq, skops->snd_nxt), skops->snd_una - c->local_isn, 1);
+	o.subtype = XM_MPTCP_DSS;
+	for (form = XM_DSS_FORM_FULL; form < XM_DSS_FORM__COUNT; form++) {
+		xm_dss_build(c, &seg, form, &o.dss);
+		if (!xm_so_store(skops, &o))
+			break;
+	}
+	if (form == XM_DSS_FORM__COUNT) {
+		/* not even a DATA_ACK: tc_egress still gives data its mapping (meta.h) */
 		xm_count(XM_STAT_DSS_TX_NOSPACE);
 		return;
 	}
-	if (fin && kind == XM_SO_OPT_DSS && !(c->flags & XM_CONN_F_DATA_FIN_TX)) {
-		c->local_fin_seq = seq + plen;
-		__sync_fetch_and_or(&c->flags, XM_CONN_F_DATA_FIN_TX);
-		xm_count(XM_STAT_DATA_FIN_TX);
-	}
+	if (form != XM_DSS_FORM_FULL && (plen || fin))
+		xm_count(form == XM_DSS_FORM_ACK_ONLY ? XM_STAT_DSS_TX_NOSPACE : XM_STAT_DSS_TX_COMPACT);
+	if (form != XM_DSS_FORM_ACK_ONLY)
+		xm_dss_data_fin_sent(c, &seg);
 }
 
 static __always_inline void xm_so_write_hdr_opt(struct bpf_sock_ops *skops)

@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -19,11 +21,43 @@ int xm_mptcp_prepare(struct xm_mptcp *m, struct xmptcp_bpf *skel)
 	int r;
 
 	m->timer_fd = -1;
+	m->retrans_collapse_was = -1;
 	r = xm_netns_cookie(&m->netns_cookie);
 	if (r < 0)
 		return r;
 	skel->rodata->xm_netns_cookie = m->netns_cookie;
 	return bpf_map__set_max_entries(skel->maps.xm_keys, XM_KEYS_QUEUE_LEN);
+}
+
+/*
+ * net.ipv4.tcp_retrans_collapse, in the daemon's namespace. When it is on,
+ * the stack merges small segments into one as it retransmits them, and the
+ * merged segment can span two DSS mappings sent earlier: one DSS carries
+ * one mapping, so the peer would get bytes outside any mapping and fall
+ * back to TCP (bpf/txmap.h). Off costs a few extra packets in loss recovery.
+ * Returns the value before, or -1 when it could not be read or written.
+ */
+#define XM_RETRANS_COLLAPSE "/proc/sys/net/ipv4/tcp_retrans_collapse"
+
+static int retrans_collapse_set(int v)
+{
+	char buf[16];
+	int fd, old = -1;
+	ssize_t n;
+
+	fd = open(XM_RETRANS_COLLAPSE, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		old = atoi(buf);
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", v);
+	if (old < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		old = -1;
+	close(fd);
+	return old;
 }
 
 int xm_mptcp_start(struct xm_mptcp *m, struct xmptcp_bpf *skel)
@@ -55,6 +89,13 @@ int xm_mptcp_start(struct xm_mptcp *m, struct xmptcp_bpf *skel)
 		return r;
 	}
 
+	m->retrans_collapse_was = retrans_collapse_set(0);
+	if (m->retrans_collapse_was < 0)
+		fprintf(stderr,
+			"xmptcpd: warning: cannot turn off %s (%s): a retransmission that merges "
+			"segments may make a peer fall back to TCP\n",
+			XM_RETRANS_COLLAPSE, strerror(errno));
+
 	m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (m->timer_fd < 0)
 		return -errno;
@@ -78,6 +119,10 @@ int xm_mptcp_on_timer(struct xm_mptcp *m, struct xmptcp_bpf *skel)
 
 void xm_mptcp_stop(struct xm_mptcp *m)
 {
+	/* give the namespace back its setting (unless it was off already) */
+	if (m->retrans_collapse_was > 0)
+		retrans_collapse_set(m->retrans_collapse_was);
+	m->retrans_collapse_was = -1;
 	bpf_link__destroy(m->sockops_link);
 	m->sockops_link = NULL;
 	if (m->timer_fd >= 0)

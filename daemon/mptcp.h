@@ -23,15 +23,19 @@ struct xm_mptcp {
 	uint64_t netns_cookie;
 	int timer_fd;
 	uint64_t keys_pushed;
+	int retrans_collapse_was; /* tcp_retrans_collapse before start, -1: untouched */
 };
 
 /* Before load: size the key queue and tell the datapath which netns it serves. */
 int xm_mptcp_prepare(struct xm_mptcp *m, struct xmptcp_bpf *skel);
-/* After load: fill the key queue, attach sockops, arm the refill timer (m->timer_fd). */
+/*
+ * After load: fill the key queue, attach sockops, turn tcp_retrans_collapse
+ * off in this namespace (mptcp.c says why), arm the refill timer (m->timer_fd).
+ */
 int xm_mptcp_start(struct xm_mptcp *m, struct xmptcp_bpf *skel);
 /* The refill timer fired. */
 int xm_mptcp_on_timer(struct xm_mptcp *m, struct xmptcp_bpf *skel);
-/* Detach and close; accepts a never-started or half-started m. */
+/* Detach, restore tcp_retrans_collapse, close; accepts a never-started or half-started m. */
 void xm_mptcp_stop(struct xm_mptcp *m);
 /* The connection table: {"ok":true,"connections":[...]} or NULL on allocation failure. */
 json_t *xm_mptcp_conns_json(struct xmptcp_bpf *skel);

@@ -84,7 +84,8 @@
 	X(CONN_ESTABLISHED, "ConnEstablished", "MPTCP connections established")                    \
 	X(CONN_CLOSED, "ConnClosed", "MPTCP connections whose socket closed (state removed)")      \
 	X(DSS_TX_NOSPACE, "DssTxNoSpace",                                                          \
-	  "segments that left without their DSS: no option space (e.g. SACK blocks took it)")      \
+	  "segments sockops could not give their DSS mapping, or any DSS: SACK blocks took the "   \
+	  "space (tc_egress then makes room for the mapping: DssTxSackReplaced)")                  \
 	X(DATA_FIN_RX, "DataFinRx", "peer DATA_FINs turned into a FIN for the local stack")        \
 	X(DATA_FIN_TX, "DataFinTx", "DATA_FINs we sent (with the local stack's FIN)")              \
 	X(ACK_FIXUPS, "AckFixups",                                                                 \
@@ -95,7 +96,23 @@
 	X(MPC_CSUM, "MPCapableChecksum", "connections that negotiated DSS checksums")              \
 	X(DSS_CSUM_TX, "DssChecksumTx", "DSS checksums computed at egress")                        \
 	X(DSS_CSUM_TX_FAILED, "DssChecksumTxFailed",                                               \
-	  "mappings whose checksum could not be computed (left zero: the peer will MP_FAIL)")
+	  "mappings whose checksum could not be computed (left zero: the peer will MP_FAIL)")     \
+	X(DSS_TX_COMPACT, "DssTxCompact",                                                          \
+	  "data segments whose DSS had to use 4-byte fields or leave out the DATA_ACK to fit")     \
+	X(DSS_TX_SACK_REPLACED, "DssTxSackReplaced",                                               \
+	  "data segments whose SACK blocks tc_egress replaced by their DSS mapping (RFC 8684 "     \
+	  "gives MPTCP options precedence)")                                                        \
+	X(DSS_TX_NO_MAPPING, "DssTxNoMapping",                                                     \
+	  "data segments that left without a DSS mapping (the peer may fall back to TCP)")        \
+	X(DSS_TX_REMAPPED, "DssTxRetransMapped",                                                   \
+	  "retransmitted segments sent with the mapping of their first transmission")             \
+	X(DSS_TX_SPAN, "DssTxRetransSpan",                                                         \
+	  "retransmitted segments that span more than one earlier mapping (the rest goes "         \
+	  "unmapped: the peer may fall back)")                                                      \
+	X(DSS_TX_MAP_EVICTED, "DssTxMapEvicted",                                                   \
+	  "unacked mappings dropped from a full xm_tx_maps ring (a retransmission gets a new one)") \
+	X(DSS_TX_MAP_UNKNOWN, "DssTxMapUnknown",                                                   \
+	  "retransmitted segments whose first mapping was not recorded (a new mapping is sent)")
 
 enum xm_stat {
 #define XM_STAT_ENUM(id, name, help) XM_STAT_##id,
@@ -275,5 +292,35 @@ struct xm_sk_mptcp {
 	__u64 remote_key;
 };
 XM_ASSERT_SIZE(struct xm_sk_mptcp, 8);
+
+/*
+ * The DSS mappings a socket sent (map xm_tx_maps, BPF_MAP_TYPE_SK_STORAGE;
+ * bpf/txmap.h). A retransmission must carry the mapping of the original
+ * transmission: the stack retransmits pieces of what it sent (the segment
+ * the peer lost out of a 64 KiB TSO burst, the part of it left unacked), and
+ * a kernel peer that is in the middle of the original mapping takes a
+ * different one over those bytes for a broken stream (MPTcpExtDSSNotMatching)
+ * and falls back to TCP. A ring in subflow sequence order, oldest first;
+ * records the peer acked are dropped as new ones come. Freed with the socket.
+ */
+#define XM_TX_MAPS 512 /* a power of two: in flight, 512 TSO bursts or segments */
+
+struct xm_tx_map {
+	__u32 ssn;  /* subflow sequence number, relative to the ISN (as in the DSS) */
+	__u16 len;  /* data-level length, DATA_FIN included */
+	__u16 csum; /* DSS checksum as on the wire (network order); 0 until TC computed it */
+};
+XM_ASSERT_SIZE(struct xm_tx_map, 8);
+
+struct xm_tx_maps {
+	__u32 head;  /* oldest record: rec[head % XM_TX_MAPS]; head and tail run freely */
+	__u32 tail;  /* one past the newest */
+	__u32 end;   /* ssn one past the newest mapping: where new data starts */
+	__u32 flags; /* XM_TX_MAPS_F_* */
+	struct xm_tx_map rec[XM_TX_MAPS];
+};
+XM_ASSERT_SIZE(struct xm_tx_maps, 16 + 8 * XM_TX_MAPS);
+
+#define XM_TX_MAPS_F_INIT 0x1 /* end is set: the first mapping was recorded */
 
 #endif /* XMPTCP_ABI_H */

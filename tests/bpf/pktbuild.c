@@ -103,6 +103,20 @@ void tb_ts(struct tb_opts *o, __u32 val, __u32 ecr)
 	tb_opt(o, 8, 10, b, 8);
 }
 
+void tb_sack(struct tb_opts *o, const __u32 *edges, size_t n_blocks)
+{
+	__u8 b[32];
+	size_t i;
+
+	if (n_blocks > 4) {
+		o->overflow = true;
+		return;
+	}
+	for (i = 0; i < 2 * n_blocks; i++)
+		put32(b + 4 * i, edges[i]);
+	tb_opt(o, 5, 2 + 8 * n_blocks, b, 8 * n_blocks);
+}
+
 void tb_mptcp(struct tb_opts *o, __u8 subtype, __u8 nibble, const void *body, size_t body_len,
 	      __u8 len_byte)
 {
@@ -279,6 +293,14 @@ static __u16 l4_csum(int ip_ver, __u8 proto, const __u8 *l4, size_t l4_len)
 	return csum_fold(csum_add(sum, l4, l4_len));
 }
 
+void tb_payload(__u8 *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (__u8)i;
+}
+
 size_t tb_build(const struct tb_pkt *p, const struct tb_opts *opts, __u8 *buf, size_t cap)
 {
 	__u8 pkt[2048];
@@ -344,8 +366,7 @@ size_t tb_build(const struct tb_pkt *p, const struct tb_opts *opts, __u8 *buf, s
 	l4_len = hlen + p->payload_len;
 	if (l4 + l4_len > sizeof(pkt))
 		return 0;
-	for (i = 0; i < p->payload_len; i++)
-		pkt[l4 + hlen + i] = (__u8)i;
+	tb_payload(pkt + l4 + hlen, p->payload_len);
 	if (proto == IPPROTO_UDP)
 		put16(pkt + l4 + 4, l4_len);
 

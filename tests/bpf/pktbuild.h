@@ -57,6 +57,9 @@ extern const __u8 tb_saddr4[4], tb_daddr4[4], tb_saddr6[16], tb_daddr6[16];
  */
 size_t tb_build(const struct tb_pkt *p, const struct tb_opts *opts, __u8 *buf, size_t cap);
 
+/* The payload tb_build() writes: len bytes of a counting pattern (byte i is i mod 256). */
+void tb_payload(__u8 *buf, size_t len);
+
 /* Plain TCP options. */
 void tb_nop(struct tb_opts *o);
 void tb_eol(struct tb_opts *o);
@@ -64,6 +67,8 @@ void tb_mss(struct tb_opts *o, __u16 mss);
 void tb_sack_perm(struct tb_opts *o);
 void tb_wscale(struct tb_opts *o, __u8 shift);
 void tb_ts(struct tb_opts *o, __u32 val, __u32 ecr);
+/* SACK (kind 5) with n_blocks {left, right} edge pairs, host order; at most 4 blocks. */
+void tb_sack(struct tb_opts *o, const __u32 *edges, size_t n_blocks);
 /* Any option with an explicit length byte (which may lie), followed by body_len bytes of body. */
 void tb_opt(struct tb_opts *o, __u8 kind, __u8 len_byte, const void *body, size_t body_len);
 
