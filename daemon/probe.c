@@ -466,8 +466,15 @@ static const struct xm_feature features[] = {
 	       "sockops_mptcp goes away with the daemon that attached it", probe_cgroup_link),
 	CUSTOM("sockopt:netns_cookie", "getsockopt SO_NETNS_COOKIE", "5.14",
 	       "tells the datapath which namespace is the daemon's", probe_netns_cookie),
-	CUSTOM("cgroup2", "a mounted cgroup2 hierarchy", "4.5",
-	       "sockops_mptcp attaches to its root", probe_cgroup2),
+	{
+		.id = "cgroup2",
+		.name = "a mounted cgroup2 hierarchy",
+		.since = "4.5",
+		.use = "sockops_mptcp attaches to its root",
+		.env = true,
+		.how = XM_PROBE_CUSTOM,
+		.fn = probe_cgroup2,
+	},
 
 	{
 		.id = "tcx",
@@ -647,7 +654,11 @@ void xm_probe_foreach_missing(const struct xm_probe_report *rep,
 
 		if (res->state == XM_FEAT_PRESENT || f->instead)
 			continue;
-		if (res->state == XM_FEAT_MISSING)
+		if (res->state == XM_FEAT_MISSING && f->env)
+			snprintf(buf, sizeof(buf), "this system lacks %s (Linux %s+); %s%s%s%s",
+				 f->name, f->since, f->use, res->detail[0] ? " [" : "", res->detail,
+				 res->detail[0] ? "]" : "");
+		else if (res->state == XM_FEAT_MISSING)
 			snprintf(buf, sizeof(buf), "kernel lacks %s (Linux %s+); %s%s%s%s", f->name,
 				 f->since, f->use, res->detail[0] ? " [" : "", res->detail,
 				 res->detail[0] ? "]" : "");

@@ -51,6 +51,7 @@ struct xm_feature {
 	 */
 	const char *instead;
 	bool unused; /* optional and not used by this build: reported as "not used" */
+	bool env;    /* the system's set-up rather than the kernel's code (cgroup2 mounted) */
 	enum xm_probe_how how;
 	enum bpf_prog_type prog_type; /* XM_PROBE_HELPER, XM_PROBE_ATOMIC */
 	int arg;		      /* the program type, map type, helper id or atomic op */

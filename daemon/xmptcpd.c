@@ -302,10 +302,9 @@ static int check_kernel(void)
 		return r;
 	}
 	if (rep.n_missing_required) {
-		log_msg("this kernel (Linux %s) lacks what xmptcp needs; nothing was loaded:",
-			rep.kernel);
+		log_msg("xmptcp cannot run here (Linux %s); nothing was loaded:", rep.kernel);
 		xm_probe_foreach_missing(&rep, log_missing, NULL);
-		log_msg("xmptcpd --probe lists every feature; Linux 6.1 or newer has them all");
+		log_msg("Linux 6.1 and newer have all the kernel features (xmptcpd --probe)");
 		r = -EOPNOTSUPP;
 	} else {
 		xm_probe_summary(&rep, line, sizeof(line));

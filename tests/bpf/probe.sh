@@ -3,8 +3,9 @@
 #
 # xmptcpd --probe on the running kernel: it must exit 0, list every required
 # feature as present (in text and in JSON), and report tcx as present exactly
-# when the kernel is 6.6 or newer. The same test runs in the vm suites on
-# Debian's 6.1 (tcx missing) and 6.12 (tcx present).
+# when the kernel is 6.6 or newer; and without cgroup2 (a private mount
+# namespace) --probe and the daemon both exit 1 naming it. The same test runs
+# in the vm suites on Debian's 6.1 (tcx missing) and 6.12 (tcx present).
 #
 #   tests/bpf/probe.sh [XMPTCPD]    (default: $XM_BUILD/daemon/xmptcpd, else build/...)
 #
@@ -76,4 +77,30 @@ sys.exit(1 if errs else 0)
 EOF
 )
 python3 -c "$check_json" "$want_tcx" <<<"$json" || fail "the JSON table is wrong (above)"
-log "PASS: Linux $kernel: every required feature present, tcx $want_tcx"
+# The failure path, on a real lack rather than a simulated one: in a private mount
+# namespace without cgroup2 (and a fresh network namespace, so that a daemon that wrongly
+# went on would find nothing but lo to attach to), --probe must exit 1 naming it, and the
+# daemon must stop before loading anything, with the same words.
+without_cgroup2() {
+	unshare -m -n bash -c '
+		for m in $(awk "\$3 == \"cgroup2\" { print \$2 }" /proc/self/mounts); do
+			umount -l "$m" || exit 99
+		done
+		exec "$@"' without_cgroup2 "$@"
+}
+rc=0
+out="$(without_cgroup2 "$xmptcpd" --probe 2>&1)" || rc=$?
+((rc == 1)) || fail "--probe without cgroup2 exited $rc, expected 1:"$'\n'"$out"
+grep -q '^Missing 1 of [0-9]* required features' <<<"$out" ||
+	fail "--probe without cgroup2 does not say 'Missing 1 of N':"$'\n'"$out"
+grep -q 'lacks a mounted cgroup2 hierarchy' <<<"$out" ||
+	fail "--probe without cgroup2 does not name it:"$'\n'"$out"
+rc=0
+out="$(without_cgroup2 timeout 20 "$xmptcpd" 2>&1)" || rc=$?
+printf '%s\n' "$out" | sed 's/^/  /'
+((rc == 1)) || fail "xmptcpd without cgroup2 exited $rc, expected 1"
+grep -q 'xmptcp cannot run here (Linux [^)]*); nothing was loaded:' <<<"$out" &&
+	grep -q 'lacks a mounted cgroup2 hierarchy (Linux 4.5+); sockops_mptcp attaches' <<<"$out" ||
+	fail "xmptcpd without cgroup2 does not say what is missing before loading"
+
+log "PASS: Linux $kernel: every required feature present, tcx $want_tcx; a missing one is named"
