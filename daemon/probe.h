@@ -89,7 +89,10 @@ void xm_probe_report_free(struct xm_probe_report *rep);
 void xm_probe_print(FILE *f, const struct xm_probe_report *rep);
 /* {"kernel":..., "ok":bool, "features":[{id,name,since,required,used,state,...}]} */
 json_t *xm_probe_json(const struct xm_probe_report *rep);
-/* One line: "kernel 6.1.0: 38 features present, tcx not used (missing)". */
+/*
+ * The start-up log line: "Linux 6.1.0-56-amd64: 47 of 47 required kernel
+ * features present; tcx missing (not used)".
+ */
 void xm_probe_summary(const struct xm_probe_report *rep, char *buf, size_t size);
 /*
  * The message for a kernel that lacks required features, one line each:
