@@ -36,6 +36,7 @@
 #include "events.h"
 #include "iface.h"
 #include "mptcp.h"
+#include "probe.h"
 
 #define XMPTCPD_VERSION "0.1.0"
 
@@ -54,6 +55,8 @@
 
 struct daemon {
 	bool verbose;
+	bool probe_only; /* --probe: print the kernel feature table and exit */
+	bool json;	 /* -j: that table as JSON */
 	const char *bpffs;
 	const char *only[MAX_IFACE_ARGS]; /* -i names; none means every non-loopback link */
 	int n_only;
@@ -225,6 +228,7 @@ static void print_load_failure(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: xmptcpd [-v] [-i IFACE]... [--bpffs DIR]\n"
+		   "       xmptcpd --probe [-j]\n"
 		   "\n"
 		   "Attach the xmptcp datapath to the interfaces of this network namespace.\n"
 		   "\n"
@@ -232,6 +236,9 @@ static void usage(FILE *f)
 		   "                         non-loopback interface, including ones added later)\n"
 		   "      --bpffs DIR        bpffs mount point for pins (default " XM_BPFFS_DEFAULT
 		   ")\n"
+		   "      --probe            check the kernel features the datapath needs, print\n"
+		   "                         them and exit (0: all required present, 1: not)\n"
+		   "  -j, --json             with --probe: print JSON\n"
 		   "  -v, --verbose          debug output, including libbpf's\n"
 		   "  -V, --version          print the version and exit\n"
 		   "  -h, --help             print this help and exit\n");
@@ -268,6 +275,81 @@ static int check_caps(void)
 		return -EPERM;
 	}
 	return 0;
+}
+
+static void log_missing(const char *text, void *data)
+{
+	log_msg("%s", text);
+}
+
+/*
+ * Before anything is loaded: does the kernel have every feature the datapath
+ * needs? Each missing one is named, with the release that added it, so that
+ * an old kernel is not reported through a verifier log. The probe's own
+ * libbpf chatter (a refused test BTF, say) is dropped, not shown later as if
+ * it explained a load failure.
+ */
+static int check_kernel(void)
+{
+	struct xm_probe_report rep;
+	char line[512];
+	int r;
+
+	r = xm_probe_run(&rep);
+	libbpf_log_len = 0;
+	if (r < 0) {
+		log_msg("failed to probe kernel features: %s", strerror(-r));
+		return r;
+	}
+	if (rep.n_missing_required) {
+		log_msg("xmptcp cannot run here (Linux %s); nothing was loaded:", rep.kernel);
+		xm_probe_foreach_missing(&rep, log_missing, NULL);
+		log_msg("Linux 6.1 and newer have all the kernel features (xmptcpd --probe)");
+		r = -EOPNOTSUPP;
+	} else {
+		xm_probe_summary(&rep, line, sizeof(line));
+		log_msg("%s", line);
+	}
+	xm_probe_report_free(&rep);
+	return r;
+}
+
+/* --probe: the table on stdout; exit 0 only when every required feature is there. */
+static int run_probe(bool json)
+{
+	struct xm_probe_report rep;
+	json_t *o;
+	int r;
+
+	/* Without CAP_BPF every test load fails and the table would be nonsense. */
+	r = check_caps();
+	if (r < 0) {
+		log_msg("--probe loads test programs, so it needs the same capabilities");
+		return EXIT_FAILURE;
+	}
+	r = xm_probe_run(&rep);
+	if (r < 0) {
+		log_msg("failed to probe kernel features: %s", strerror(-r));
+		return EXIT_FAILURE;
+	}
+	if (json) {
+		o = xm_probe_json(&rep);
+		if (!o) {
+			log_msg("failed to build JSON: out of memory");
+			r = -ENOMEM;
+		} else if (json_dumpf(o, stdout, JSON_INDENT(2)) < 0) {
+			log_msg("failed to write JSON to stdout");
+			r = -EIO;
+		}
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		xm_probe_print(stdout, &rep);
+	}
+	if (r >= 0 && rep.n_missing_required)
+		r = -EOPNOTSUPP;
+	xm_probe_report_free(&rep);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 static struct xm_iface *iface_find(struct daemon *d, int ifindex)
@@ -871,12 +953,9 @@ static int daemon_start(struct daemon *d)
 	r = check_caps();
 	if (r < 0)
 		return r;
-	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
-		log_msg("kernel has no BTF (/sys/kernel/btf/vmlinux: %s); xmptcp needs a kernel "
-			"built with CONFIG_DEBUG_INFO_BTF=y",
-			strerror(errno));
-		return -ENOENT;
-	}
+	r = check_kernel();
+	if (r < 0)
+		return r;
 
 	/* First, before touching anything: the single-instance check. */
 	d->ctl_fd = xm_ctl_bind(XM_CTL_NAME);
@@ -1049,6 +1128,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"interface", required_argument, NULL, 'i'},
+		{"probe", no_argument, NULL, 'P'},
+		{"json", no_argument, NULL, 'j'},
 		{"bpffs", required_argument, NULL, 'B'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
@@ -1062,7 +1143,7 @@ int main(int argc, char **argv)
 			   .mptcp = {.timer_fd = -1}};
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "i:vVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:jvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (d.n_only == MAX_IFACE_ARGS) {
@@ -1078,6 +1159,12 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			d.bpffs = optarg;
+			break;
+		case 'P':
+			d.probe_only = true;
+			break;
+		case 'j':
+			d.json = true;
 			break;
 		case 'v':
 			d.verbose = verbose = true;
@@ -1099,8 +1186,23 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (d.json && !d.probe_only) {
+		log_msg("-j only applies to --probe (for the daemon's state: mptcpctl -j)");
+		return EXIT_USAGE;
+	}
+	if (d.probe_only && (d.n_only || strcmp(d.bpffs, XM_BPFFS_DEFAULT))) {
+		log_msg("--probe takes no -i or --bpffs: it attaches nothing");
+		return EXIT_USAGE;
+	}
+
 	libbpf_set_print(libbpf_print);
 	signal(SIGPIPE, SIG_IGN);
+
+	if (d.probe_only) {
+		r = run_probe(d.json);
+		free(libbpf_log);
+		return r;
+	}
 
 	r = daemon_start(&d);
 	if (r >= 0)

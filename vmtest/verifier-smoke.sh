@@ -4,11 +4,15 @@
 # passes the running kernel's verifier. Meant for the vmtest guest, on each Debian kernel:
 #
 #   vmtest/run --kernel 6.1 -- vmtest/verifier-smoke.sh build/bpf
+#   vmtest/run --kernel 6.1 -- vmtest/verifier-smoke.sh --xmptcpd build/daemon/xmptcpd build/bpf
 #
 # Arguments: a directory of *.bpf.o files, or the objects themselves (default: build/bpf).
+# --xmptcpd PATH: also run "PATH --probe" through tests/bpf/probe.sh, which checks that every
+# required kernel feature is reported present and tcx present exactly on 6.6 and newer (so
+# missing on 6.1, present on 6.12); in the same boot, since a boot is the expensive part.
 # Pins go to a fresh directory under /sys/fs/bpf and are removed on exit (in the guest the
 # bpffs is the VM's own). The verifier log of a rejected program is printed by bpftool.
-# Exit 0 all loaded, 1 one or more rejected, 77 skip (not root, no bpftool, no objects).
+# Exit 0 all loaded (and the probe right), 1 one or more rejected (or the probe wrong), 77 skip (not root, no bpftool, no objects).
 set -u
 
 log() { echo "verifier-smoke: $*"; }
@@ -17,6 +21,12 @@ skip() { log "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (run it in the VM: vmtest/run -- $0 $*)"
 BPFTOOL=$(command -v bpftool || echo /usr/sbin/bpftool)
 [ -x "$BPFTOOL" ] || skip "no bpftool"
+xmptcpd=
+if [ "${1:-}" = --xmptcpd ]; then
+	[ $# -ge 2 ] || { log "--xmptcpd needs a path"; exit 2; }
+	xmptcpd=$2
+	shift 2
+fi
 [ $# -gt 0 ] || set -- build/bpf
 
 objs=()
@@ -62,4 +72,12 @@ for o in "${objs[@]}"; do
 	fi
 	rm -rf "$dir"
 done
+if [ -n "$xmptcpd" ]; then
+	if "$(dirname "$0")/../tests/bpf/probe.sh" "$xmptcpd"; then
+		log "PASS xmptcpd --probe on $kernel"
+	else
+		log "FAIL xmptcpd --probe on $kernel"
+		rc=1
+	fi
+fi
 exit $rc

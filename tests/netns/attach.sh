@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# xmptcpd attaches to every non-loopback interface of its netns (XDP ingress,
-# TC egress), answers `mptcpctl status`, follows interfaces that come and go,
-# refuses a second instance, coexists with a daemon in another netns, rejects
-# an unknown -i, and leaves nothing attached or pinned after SIGTERM.
+# xmptcpd probes the kernel and logs a one-line summary, attaches to every
+# non-loopback interface of its netns (XDP ingress, TC egress), answers
+# `mptcpctl status`, follows interfaces that come and go, refuses a second
+# instance, coexists with a daemon in another netns, rejects an unknown -i,
+# and leaves nothing attached or pinned after SIGTERM.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -62,6 +63,9 @@ main() {
 
 	# --- attach on every interface -----------------------------------------
 	xm_daemon_start "$XM_NS_A"
+	xm_assert_match "its log has the kernel feature summary" \
+		'Linux [^ ]+: ([0-9]+) of \1 required kernel features present' \
+		"$(cat "$XM_TMP/xmptcpd-$XM_NS_A.log")"
 	for dev in xm1 xm2; do
 		assert_attached "$XM_NS_A" "$dev"
 	done
