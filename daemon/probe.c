@@ -438,6 +438,9 @@ static const struct xm_feature features[] = {
 	HELPER(TC, "sched_cls", skb_store_bytes, "4.1", "writes DSS checksums and translated ACKs"),
 	HELPER(TC, "sched_cls", l4_csum_replace, "4.1", "keeps the TCP checksum right"),
 	HELPER(TC, "sched_cls", csum_diff, "4.6", "sums the payload for DSS checksums"),
+	HELPER(TC, "sched_cls", sk_fullsock, "5.1", "finds the socket of an outgoing segment"),
+	HELPER(TC, "sched_cls", sk_storage_get, "5.2",
+	       "keeps the checksum of each DSS mapping for its retransmissions"),
 
 	HELPER(SOPS, "sock_ops", map_lookup_elem, "4.13", "every map access"),
 	HELPER(SOPS, "sock_ops", map_update_elem, "4.13", "creates connection entries"),
