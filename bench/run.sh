@@ -341,8 +341,8 @@ run_one() {
 			[[ -z "$bad" ]] || warnings+=("xmptcpd counters rose: $bad")
 			note+=", xmptcpd ConnEstablished +$est"
 			local nospace
-			nospace="$(delta "$xb" "$xa" DssTxNoSpace)"
-			((nospace == 0)) || note+=", DssTxNoSpace +$nospace"
+			nospace="$(delta "$xb" "$xa" DssTxNoMapping)"
+			((nospace == 0)) || note+=", DssTxNoMapping +$nospace"
 		fi
 	fi
 

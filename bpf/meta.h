@@ -201,6 +201,7 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 	struct xm_flow_key k;
 	struct xm_conn *c;
 	__u32 sub_seq, seq, plen;
+	int linger_rst = 0;
 
 	if (th->syn) {
 		if (scan && scan->has_mpc && !th->rst) {
@@ -222,6 +223,21 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 		return;
 	if (dss && !(c->flags & XM_CONN_F_PEER_DSS))
 		__sync_fetch_and_or(&c->flags, XM_CONN_F_PEER_DSS);
+	/*
+	 * The peer's data ends with its DATA_FIN; for a peer that fell back to
+	 * TCP (no DSS at all any more), with its FIN. A lingering entry waits
+	 * for it (struct xm_conn).
+	 */
+	if (((dss && (dss->flags & XM_DSS_FLAG_F)) || (!dss && th->fin)) &&
+	    !(c->flags & XM_CONN_F_PEER_DATA_FIN))
+		__sync_fetch_and_or(&c->flags, XM_CONN_F_PEER_DATA_FIN);
+	if (th->rst) {
+		if (c->flags & XM_CONN_F_LINGER)
+			/* the TIME_WAIT socket goes with it; the entry after this segment */
+			linger_rst = 1;
+		else if (!(c->flags & XM_CONN_F_PEER_RST))
+			__sync_fetch_and_or(&c->flags, XM_CONN_F_PEER_RST);
+	}
 	sub_seq = bpf_ntohl(th->seq);
 	plen = xm_pkt_tcp_payload(p);
 	/* from here on, seq is in the meta sequence space, which the local stack sees */
@@ -256,6 +272,8 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 out:
 	if (seq != sub_seq)
 		xm_tcp_set_seq(th, seq);
+	if (linger_rst)
+		bpf_map_delete_elem(&xm_conns, &k);
 }
 
 /* ---- DSS checksums (RFC 8684 §3.3.1), filled in at egress ------------------------- */
@@ -396,19 +414,32 @@ static __always_inline long xm_egress_csum(struct __sk_buff *skb, __u32 l4_off, 
  * multiplied the states of tc_egress past the verifier's limit. The options
  * scan of this very segment is still in the egress scratch slot.
  */
+struct xm_remap_buf {
+	struct xm_optbuf ob;
+	struct xm_mptcp_opt o;
+};
+
+/* Per-CPU: the BPF stack (512 bytes for the whole call chain) has no room for it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xm_remap_buf);
+} xm_remap_scratch SEC(".maps");
+
 __attribute__((noinline)) int xm_egress_remap(struct __sk_buff *skb, __u32 l4_off,
 					       const struct xm_conn *c, const struct xm_dss_seg *seg,
 					       struct xm_opt_dss *d)
 {
-	__u32 key = XM_DIR_TX, olen, sz, off = 0, avail;
+	__u32 key = XM_DIR_TX, zero = 0, olen, sz, off = 0, avail;
 	const struct xm_scan *scan;
-	struct xm_mptcp_opt o;
-	struct xm_optbuf ob;
+	struct xm_remap_buf *buf;
 	int form, csum;
 	__s64 diff;
 
 	scan = bpf_map_lookup_elem(&xm_scratch, &key);
-	if (!skb || !c || !seg || !d || !scan)
+	buf = bpf_map_lookup_elem(&xm_remap_scratch, &zero);
+	if (!skb || !c || !seg || !d || !scan || !buf)
 		return -1;
 	olen = scan->ob.len;
 	csum = !!(c->flags & XM_CONN_F_CSUM);
@@ -418,10 +449,10 @@ __attribute__((noinline)) int xm_egress_remap(struct __sk_buff *skb, __u32 l4_of
 	 * NOPs first, the options over them: no loop that compares against
 	 * olen, which would make the verifier follow one path per length.
 	 */
-	__builtin_memset(ob.b, XM_TCPOPT_NOP, sizeof(ob.b));
+	__builtin_memset(buf->ob.b, XM_TCPOPT_NOP, sizeof(buf->ob.b));
 	if (scan->has_ts) {
 		for (__u32 i = 0; i < 10; i++)
-			ob.b[2 + i] = scan->ob.b[XM_OPTBUF_IDX(scan->ts_off + i)];
+			buf->ob.b[2 + i] = scan->ob.b[XM_OPTBUF_IDX(scan->ts_off + i)];
 		off = 12;
 	}
 	if (olen < off)
@@ -435,21 +466,21 @@ __attribute__((noinline)) int xm_egress_remap(struct __sk_buff *skb, __u32 l4_of
 		form = XM_DSS_FORM_MAP_ONLY;
 	else
 		return -1;
-	__builtin_memset(&o, 0, sizeof(o));
-	o.subtype = XM_MPTCP_DSS;
-	xm_dss_build(c, seg, form, &o.dss);
-	ob.len = off;
-	if (xm_mptcp_opt_append(&ob, &o) <= 0)
+	__builtin_memset(&buf->o, 0, sizeof(buf->o));
+	buf->o.subtype = XM_MPTCP_DSS;
+	xm_dss_build(c, seg, form, &buf->o.dss);
+	buf->ob.len = off;
+	if (xm_mptcp_opt_append(&buf->ob, &buf->o) <= 0)
 		return -1;
 	/* olen is a multiple of 4 in 4..40: the written form is provably 1..64 */
 	sz = ((olen - 1) & (XM_OPTBUF_SIZE - 1)) + 1;
-	diff = bpf_csum_diff((__be32 *)scan->ob.b, sz, (__be32 *)ob.b, sz, 0);
+	diff = bpf_csum_diff((__be32 *)scan->ob.b, sz, (__be32 *)buf->ob.b, sz, 0);
 	if (diff < 0)
 		return -1;
-	if (bpf_skb_store_bytes(skb, l4_off + sizeof(struct tcphdr), ob.b, sz, 0))
+	if (bpf_skb_store_bytes(skb, l4_off + sizeof(struct tcphdr), buf->ob.b, sz, 0))
 		return -1;
 	bpf_l4_csum_replace(skb, l4_off + __builtin_offsetof(struct tcphdr, check), 0, (__u32)diff, 0);
-	*d = o.dss;
+	*d = buf->o.dss;
 	return (int)off;
 }
 
@@ -500,6 +531,66 @@ static __always_inline int xm_egress_lacks_mapping(const struct xm_conn *c, cons
 	return !(scan && scan->has_mpc);
 }
 
+/*
+ * An ACK of a TIME_WAIT socket whose entry lingers (struct xm_conn): the stack
+ * builds it with no header-option callback, so it leaves without a DSS, and
+ * the peer would never see its DATA_FIN acknowledged. Grow the segment by a
+ * 12-byte DSS with the 8-byte DATA_ACK: it has no payload, so the options
+ * end where the packet ends. l4 packs l4_off (bits 0-15), the TCP header
+ * length (16-23) and the IP version (24-31): a BPF function takes five
+ * arguments at most. A global function, checked once on its own.
+ * Returns 0, or -1 when the segment was left as it was.
+ */
+__attribute__((noinline)) int xm_egress_linger_ack(struct __sk_buff *skb, __u32 l3_off, __u32 l4,
+						   __u64 data_ack)
+{
+	__u32 l4_off = l4 & 0xffff, thl = (l4 >> 16) & 0xff, ip_ver = l4 >> 24;
+	__u32 check = l4_off + __builtin_offsetof(struct tcphdr, check);
+	__u8 opt[12] = {XM_TCPOPT_MPTCP, 12, XM_MPTCP_DSS << 4, XM_DSS_FLAG_A | XM_DSS_FLAG_a};
+	__be16 w_old = 0, w_new, l_old = 0, l_new;
+	__be32 len_old, len_new;
+	__s64 diff;
+
+	if (!skb || skb->len != l4_off + thl || thl + sizeof(opt) > 60)
+		return -1;
+	for (int i = 0; i < 8; i++)
+		opt[4 + i] = (__u8)(data_ack >> (56 - 8 * i));
+	if (bpf_skb_load_bytes(skb, l4_off + 12, &w_old, sizeof(w_old)))
+		return -1;
+	/* the data offset is the high nibble of byte 12 */
+	w_new = w_old + bpf_htons((sizeof(opt) / 4) << 12);
+	if (ip_ver == 4 && bpf_skb_load_bytes(skb, l3_off + 2, &l_old, sizeof(l_old)))
+		return -1;
+	if (ip_ver == 6 && bpf_skb_load_bytes(skb, l3_off + 4, &l_old, sizeof(l_old)))
+		return -1;
+	if (ip_ver != 4 && ip_ver != 6)
+		return -1;
+	l_new = bpf_htons(bpf_ntohs(l_old) + sizeof(opt));
+	diff = bpf_csum_diff(NULL, 0, (__be32 *)opt, sizeof(opt), 0);
+	if (diff < 0)
+		return -1;
+	if (bpf_skb_change_tail(skb, skb->len + sizeof(opt), 0))
+		return -1;
+	if (bpf_skb_store_bytes(skb, l4_off + thl, opt, sizeof(opt), 0) ||
+	    bpf_skb_store_bytes(skb, l4_off + 12, &w_new, sizeof(w_new), 0))
+		return -1;
+	/* the TCP checksum: header word, option bytes, and the pseudo-header's length */
+	len_old = bpf_htonl(thl);
+	len_new = bpf_htonl(thl + sizeof(opt));
+	if (bpf_l4_csum_replace(skb, check, w_old, w_new, sizeof(w_new)) ||
+	    bpf_l4_csum_replace(skb, check, 0, (__u32)diff, 0) ||
+	    bpf_l4_csum_replace(skb, check, len_old, len_new, BPF_F_PSEUDO_HDR | sizeof(len_new)))
+		return -1;
+	if (ip_ver == 4) {
+		if (bpf_skb_store_bytes(skb, l3_off + 2, &l_new, sizeof(l_new), 0) ||
+		    bpf_l3_csum_replace(skb, l3_off + 10, l_old, l_new, sizeof(l_new)))
+			return -1;
+	} else if (bpf_skb_store_bytes(skb, l3_off + 4, &l_new, sizeof(l_new), 0)) {
+		return -1;
+	}
+	return 0;
+}
+
 /* Keep the checksum of the mapping that starts at ssn, for its retransmissions. */
 static __always_inline void xm_egress_csum_keep(struct xm_tx_maps *m, __u32 ssn, __u32 len, long csum)
 {
@@ -512,37 +603,42 @@ static __always_inline void xm_egress_csum_keep(struct xm_tx_maps *m, __u32 ssn,
 		r->csum = (__u16)csum;
 }
 
+/* What egress needs of a segment, read out before any helper moves the packet. */
+struct xm_egress {
+	__u32 l3_off, l4_off, tcp_hlen, ip_ver;
+	__u32 seq, ack, plen;
+	__u8 fin, syn_rst, has_scan, pad;
+};
+
 /*
- * Egress: give a data segment its mapping when sockops found no room (dss.h),
- * fill in DSS checksums, and keep the ACK of an injected FIN from
- * acknowledging a byte the peer has not sent yet. scan is what the options
- * scan found in this segment (or NULL).
+ * Egress work on a segment of an MPTCP connection c, from what *e says of
+ * it; the options scan, when there was one (e->has_scan), is still in the
+ * egress scratch slot. A global function, checked once on its own: inlined
+ * in tc_egress, its branches multiplied the states past the verifier's limit.
+ * Every change goes through helpers, which know the skb's checksum state.
  */
-static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt *p,
-					   const struct xm_scan *scan)
+__attribute__((noinline)) int xm_meta_egress_conn(struct __sk_buff *skb, struct xm_conn *c,
+						  const struct xm_egress *e)
 {
-	struct tcphdr *th = p->tcp;
-	__u32 l4_off = p->l4_off, tcp_hlen = p->tcp_hlen;
+	__u32 key = XM_DIR_TX, ack, new, shift, plen, rel, len, l4_off, tcp_hlen;
+	const struct xm_scan *scan = NULL;
 	struct xm_opt_dss remapped;
 	struct xm_tx_maps *m = NULL;
 	struct xm_dss_seg seg;
-	struct xm_flow_key k;
 	struct bpf_sock *sk;
-	struct xm_conn *c;
-	__u32 ack, new, shift, plen, rel, len;
 	int remap_off = -1, fin;
 	long csum;
 
-	if (!th->ack)
-		return;
-	xm_pkt_flow(p, &k);
-	c = bpf_map_lookup_elem(&xm_conns, &k);
-	if (!c)
-		return;
-	ack = bpf_ntohl(th->ack_seq);
-	plen = xm_pkt_tcp_payload(p);
-	fin = th->fin;
-	rel = bpf_ntohl(th->seq) - c->local_isn;
+	if (!skb || !c || !e)
+		return -1;
+	if (e->has_scan)
+		scan = bpf_map_lookup_elem(&xm_scratch, &key);
+	ack = e->ack;
+	plen = e->plen;
+	fin = e->fin;
+	l4_off = e->l4_off;
+	tcp_hlen = e->tcp_hlen;
+	rel = e->seq - c->local_isn;
 	len = plen + fin;
 	if (plen || fin) {
 		sk = skb->sk;
@@ -551,7 +647,7 @@ static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt 
 		m = xm_txm_get(sk, 0);
 	}
 	if (xm_egress_lacks_mapping(c, scan, plen, fin)) {
-		seg.seq = bpf_ntohl(th->seq);
+		seg.seq = e->seq;
 		seg.ack = ack;
 		seg.plen = plen;
 		seg.fin = fin;
@@ -567,10 +663,9 @@ static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt 
 		}
 	}
 	/*
-	 * From here on no pointer into the packet is used: the helpers may move
-	 * it. A checksum is computed when the mapping is this segment's own
-	 * bytes (a first transmission); a retransmission under its first
-	 * mapping carries that mapping's checksum already (txmap.h).
+	 * A checksum is computed when the mapping is this segment's own bytes
+	 * (a first transmission); a retransmission under its first mapping
+	 * carries that mapping's checksum already (txmap.h).
 	 */
 	if ((c->flags & XM_CONN_F_CSUM) && remap_off >= 0) {
 		/* a bare DATA_FIN says SSN 0 (RFC 8684 §3.3.3) */
@@ -624,6 +719,56 @@ static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt 
 	if (shift && scan && scan->sack_len && remap_off < 0)
 		xm_egress_sack_shift(skb, l4_off, l4_off + sizeof(struct tcphdr) + scan->sack_off,
 				     scan->sack_len, shift);
+	if ((c->flags & XM_CONN_F_LINGER) && !plen && !fin && !e->syn_rst &&
+	    !(scan && scan->n_mptcp)) {
+		if (xm_egress_linger_ack(skb, e->l3_off,
+					 l4_off | tcp_hlen << 16 | e->ip_ver << 24,
+					 c->remote_idsn + xm_seq_expand(c->bytes_received + 1,
+									ack - c->remote_isn))) {
+			xm_count(XM_STAT_LINGER_DATA_ACK_FAILED);
+		} else {
+			xm_count(XM_STAT_LINGER_DATA_ACK);
+			/* the daemon sweeps the entry a while after the peer's DATA_FIN is acked */
+			if (c->flags & XM_CONN_F_PEER_DATA_FIN)
+				c->linger_ns = bpf_ktime_get_ns();
+		}
+	}
+	return 0;
+}
+
+/*
+ * Egress: give a data segment its mapping when sockops found no room (dss.h),
+ * fill in DSS checksums, keep the ACK of an injected FIN from acknowledging
+ * a byte the peer has not sent yet, translate ACKs to the subflow space, and
+ * add the DATA_ACK to a lingering TIME_WAIT socket's ACKs. scan is what the
+ * options scan found in this segment (or NULL).
+ */
+static __always_inline void xm_meta_egress(struct __sk_buff *skb, struct xm_pkt *p,
+					   const struct xm_scan *scan)
+{
+	struct tcphdr *th = p->tcp;
+	struct xm_flow_key k;
+	struct xm_egress e;
+	struct xm_conn *c;
+
+	if (!th->ack)
+		return;
+	xm_pkt_flow(p, &k);
+	c = bpf_map_lookup_elem(&xm_conns, &k);
+	if (!c)
+		return;
+	__builtin_memset(&e, 0, sizeof(e));
+	e.l3_off = p->l3_off;
+	e.l4_off = p->l4_off;
+	e.tcp_hlen = p->tcp_hlen;
+	e.ip_ver = p->ip_ver;
+	e.seq = bpf_ntohl(th->seq);
+	e.ack = bpf_ntohl(th->ack_seq);
+	e.plen = xm_pkt_tcp_payload(p);
+	e.fin = th->fin;
+	e.syn_rst = th->syn || th->rst;
+	e.has_scan = !!scan;
+	xm_meta_egress_conn(skb, c, &e);
 }
 
 #endif /* XMPTCP_BPF_META_H */

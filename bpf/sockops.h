@@ -48,7 +48,11 @@
 #define XM_TCP_FLAG_RST 0x04
 #define XM_TCP_FLAG_ACK 0x10
 
-#define XM_TCP_STATE_CLOSE 7 /* BPF_TCP_CLOSE */
+/* BPF_TCP_* */
+#define XM_TCP_STATE_FIN_WAIT1 4
+#define XM_TCP_STATE_FIN_WAIT2 5
+#define XM_TCP_STATE_CLOSE     7
+#define XM_TCP_STATE_CLOSING   11
 
 /* Largest DSS we write: 8-byte DATA_ACK, 8-byte DSN, SSN, length, checksum. */
 #define XM_DSS_MAX_LEN 28
@@ -648,14 +652,31 @@ static __always_inline void xm_so_write_hdr_opt(struct bpf_sock_ops *skops)
 /* The socket is closing for good: its MPTCP state goes with it. */
 static __always_inline void xm_so_state(struct bpf_sock_ops *skops)
 {
+	__u32 old = skops->args[0];
 	struct xm_flow_key k;
+	struct xm_conn *c;
 
 	if (skops->args[1] != XM_TCP_STATE_CLOSE)
 		return;
 	if (xm_so_flow(skops, &k))
 		return;
-	if (bpf_map_delete_elem(&xm_conns, &k) == 0)
-		xm_count(XM_STAT_CONN_CLOSED);
+	c = bpf_map_lookup_elem(&xm_conns, &k);
+	if (!c)
+		return;
+	xm_count(XM_STAT_CONN_CLOSED);
+	/*
+	 * We closed first and the stack moves the socket to TIME_WAIT (it
+	 * reaches TCP_CLOSE from FIN_WAIT1/2 or CLOSING then, a reset aside):
+	 * the entry lingers for the peer's DATA_FIN (struct xm_conn, abi.h).
+	 */
+	if ((old == XM_TCP_STATE_FIN_WAIT1 || old == XM_TCP_STATE_FIN_WAIT2 ||
+	     old == XM_TCP_STATE_CLOSING) &&
+	    (c->flags & (XM_CONN_F_DATA_FIN_TX | XM_CONN_F_PEER_RST)) == XM_CONN_F_DATA_FIN_TX) {
+		c->linger_ns = bpf_ktime_get_ns();
+		__sync_fetch_and_or(&c->flags, XM_CONN_F_LINGER);
+		return;
+	}
+	bpf_map_delete_elem(&xm_conns, &k);
 }
 
 SEC("sockops")

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -104,6 +105,42 @@ int xm_mptcp_start(struct xm_mptcp *m, struct xmptcp_bpf *skel)
 	return 0;
 }
 
+/*
+ * Remove the entries of TIME_WAIT sockets that no longer need to linger
+ * (struct xm_conn in abi.h): the peer's DATA_FIN was acked a while ago, or
+ * TIME_WAIT is over. Keys first, deletes after: deleting while walking with
+ * get_next_key would restart the walk.
+ */
+#define XM_SWEEP_BATCH 1024
+
+static void linger_sweep(struct xm_mptcp *m, struct xmptcp_bpf *skel)
+{
+	static struct xm_flow_key done[XM_SWEEP_BATCH];
+	int fd = bpf_map__fd(skel->maps.xm_conns);
+	struct xm_flow_key k, next;
+	struct xm_conn c;
+	struct timespec ts;
+	uint64_t now, idle;
+	unsigned int n = 0, i;
+	void *prev = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	while (n < XM_SWEEP_BATCH && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &c) || !(c.flags & XM_CONN_F_LINGER))
+			continue;
+		idle = now > c.linger_ns ? now - c.linger_ns : 0;
+		if (idle > XM_LINGER_MAX_NS ||
+		    ((c.flags & XM_CONN_F_PEER_DATA_FIN) && idle > XM_LINGER_DONE_NS))
+			done[n++] = k;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, &done[i]) == 0)
+			m->linger_removed++;
+}
+
 int xm_mptcp_on_timer(struct xm_mptcp *m, struct xmptcp_bpf *skel)
 {
 	uint64_t expirations;
@@ -112,6 +149,8 @@ int xm_mptcp_on_timer(struct xm_mptcp *m, struct xmptcp_bpf *skel)
 
 	if (read(m->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return -errno;
+	if (++m->ticks % XM_SWEEP_TICKS == 0)
+		linger_sweep(m, skel);
 	r = xm_keys_refill(bpf_map__fd(skel->maps.xm_keys), XM_KEYS_QUEUE_LEN, &n);
 	m->keys_pushed += n;
 	return r;
@@ -164,7 +203,9 @@ static json_t *conn_json(const struct xm_flow_key *k, const struct xm_conn *c)
 	 * shape for the multipath stage, where a connection can fall back late.
 	 */
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:i, s:b}", "local", local,
-			 "remote", remote, "token", token, "state", state_name(c->state), "role",
+			 "remote", remote, "token", token,
+			 "state", (c->flags & XM_CONN_F_LINGER) ? "time-wait" : state_name(c->state),
+			 "role",
 			 c->role == XM_ROLE_CLIENT ? "client" : "server", "bytes_sent",
 			 (json_int_t)c->bytes_acked, "bytes_received",
 			 (json_int_t)c->bytes_received, "fallback", 0, "subflows", 1,

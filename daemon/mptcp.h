@@ -16,6 +16,8 @@
 #define XM_KEYS_QUEUE_LEN 4096
 /* How often the queue is topped up. */
 #define XM_KEYS_REFILL_MS 20
+/* Every this many refills (1 s), lingering xm_conns entries are swept. */
+#define XM_SWEEP_TICKS 50
 
 struct xm_mptcp {
 	struct bpf_link *sockops_link;
@@ -24,6 +26,8 @@ struct xm_mptcp {
 	int timer_fd;
 	uint64_t keys_pushed;
 	int retrans_collapse_was; /* tcp_retrans_collapse before start, -1: untouched */
+	uint64_t ticks;		  /* refill timer expirations handled */
+	uint64_t linger_removed;  /* lingering xm_conns entries removed by the sweep */
 };
 
 /* Before load: size the key queue and tell the datapath which netns it serves. */
@@ -33,7 +37,7 @@ int xm_mptcp_prepare(struct xm_mptcp *m, struct xmptcp_bpf *skel);
  * off in this namespace (mptcp.c says why), arm the refill timer (m->timer_fd).
  */
 int xm_mptcp_start(struct xm_mptcp *m, struct xmptcp_bpf *skel);
-/* The refill timer fired. */
+/* The refill timer fired; every XM_SWEEP_TICKS, sweep lingering connections too. */
 int xm_mptcp_on_timer(struct xm_mptcp *m, struct xmptcp_bpf *skel);
 /* Detach, restore tcp_retrans_collapse, close; accepts a never-started or half-started m. */
 void xm_mptcp_stop(struct xm_mptcp *m);

@@ -422,6 +422,7 @@ static const struct xm_feature features[] = {
 
 	HELPER(XDP, "xdp", map_lookup_elem, "4.8", "every map access"),
 	HELPER(XDP, "xdp", map_update_elem, "4.8", "records the meta connection's state"),
+	HELPER(XDP, "xdp", map_delete_elem, "4.8", "ends a TIME_WAIT connection the peer reset"),
 	HELPER(XDP, "xdp", ktime_get_ns, "4.8", "timestamps events"),
 	HELPER(XDP, "xdp", ringbuf_reserve, "5.8", "reports malformed options"),
 	HELPER(XDP, "xdp", ringbuf_submit, "5.8", "reports malformed options"),
@@ -439,6 +440,9 @@ static const struct xm_feature features[] = {
 	HELPER(TC, "sched_cls", l4_csum_replace, "4.1", "keeps the TCP checksum right"),
 	HELPER(TC, "sched_cls", csum_diff, "4.6", "sums the payload for DSS checksums"),
 	HELPER(TC, "sched_cls", sk_fullsock, "5.1", "finds the socket of an outgoing segment"),
+	HELPER(TC, "sched_cls", skb_change_tail, "4.9",
+	       "makes room for the DATA_ACK on a TIME_WAIT socket's ACK"),
+	HELPER(TC, "sched_cls", l3_csum_replace, "4.1", "keeps the IPv4 header checksum right"),
 	HELPER(TC, "sched_cls", sk_storage_get, "5.2",
 	       "keeps the checksum of each DSS mapping for its retransmissions"),
 

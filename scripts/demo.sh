@@ -19,9 +19,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${XM_BUILD_DIR:-$ROOT/build}"
 export XM_BUILD="$BUILD"
 BYTES=$((64 * 1024 * 1024))
-# The answer is kept small: bulk both ways at once can still stall after the
-# peer's MPTCP-level zero-window probe (a known problem, suite netns-wip).
-BACK=$((1024 * 1024))
+# The answer: bulk the other way at the same time.
+BACK=$((16 * 1024 * 1024))
 XM_XFER_TIMEOUT=20
 # The netns test harness: topology, daemon, transfers, cleanup trap. Sourced at
 # top level: its associative arrays must outlive main() for the EXIT trap.

@@ -112,7 +112,12 @@
 	X(DSS_TX_MAP_EVICTED, "DssTxMapEvicted",                                                   \
 	  "unacked mappings dropped from a full xm_tx_maps ring (a retransmission gets a new one)") \
 	X(DSS_TX_MAP_UNKNOWN, "DssTxMapUnknown",                                                   \
-	  "retransmitted segments whose first mapping was not recorded (a new mapping is sent)")
+	  "retransmitted segments whose first mapping was not recorded (a new mapping is sent)")  \
+	X(LINGER_DATA_ACK, "LingerDataAckTx",                                                      \
+	  "DATA_ACKs added to the ACKs of a TIME_WAIT socket (it closed before the peer's "        \
+	  "DATA_FIN)")                                                                              \
+	X(LINGER_DATA_ACK_FAILED, "LingerDataAckFailed",                                           \
+	  "ACKs of a TIME_WAIT socket that could not get their DATA_ACK")
 
 enum xm_stat {
 #define XM_STAT_ENUM(id, name, help) XM_STAT_##id,
@@ -249,6 +254,22 @@ enum xm_conn_role {
 #define XM_CONN_F_PEER_FIN     0x08 /* the peer's own subflow FIN arrived (at fin_seq) */
 #define XM_CONN_F_DATA_FIN_TX  0x10 /* we sent our DATA_FIN (with our FIN, at local_fin_seq) */
 #define XM_CONN_F_XDP_SEEN     0x20 /* the SYN-ACK came in through an interface with our XDP */
+#define XM_CONN_F_LINGER       0x40 /* the socket went to TIME_WAIT: see linger_ns */
+#define XM_CONN_F_PEER_DATA_FIN 0x80 /* the peer's DATA_FIN arrived (or a FIN without DSS) */
+#define XM_CONN_F_PEER_RST     0x100 /* the peer reset the subflow */
+
+/*
+ * A socket that closes first ends as a TIME_WAIT mini-socket, which the
+ * sockops program never sees again; the peer's DATA_FIN comes later and
+ * must still be DATA_ACKed, or the kernel peer keeps its connection in
+ * LAST-ACK until its close timeout. So the entry of a socket that goes to
+ * TIME_WAIT stays, flagged XM_CONN_F_LINGER: tc_egress adds the DATA_ACK to
+ * the mini-socket's ACKs (bpf/meta.h), and xmptcpd removes the entry
+ * XM_LINGER_DONE_NS after the last such ACK once the peer's DATA_FIN came,
+ * else after XM_LINGER_MAX_NS (TCP's TIME_WAIT length), or at the peer's RST.
+ */
+#define XM_LINGER_DONE_NS (1000ULL * 1000 * 1000)
+#define XM_LINGER_MAX_NS  (60ULL * 1000 * 1000 * 1000)
 
 /*
  * One MPTCP connection whose meta socket is a local kernel TCP socket (map
@@ -276,8 +297,9 @@ struct xm_conn {
 	__u64 created_ns;     /* bpf_ktime_get_ns() at establishment */
 	__u64 bytes_acked;    /* last seen tcp_sock bytes_acked (data we sent, acked) */
 	__u64 bytes_received; /* last seen tcp_sock bytes_received */
+	__u64 linger_ns;      /* F_LINGER: when the socket closed, or the last DATA_ACK TC added */
 };
-XM_ASSERT_SIZE(struct xm_conn, 96);
+XM_ASSERT_SIZE(struct xm_conn, 104);
 XM_ASSERT_OFFSET(struct xm_conn, flags, 52);
 XM_ASSERT_OFFSET(struct xm_conn, local_fin_seq, 60);
 

@@ -12,7 +12,7 @@
 #    TCP_IS_MPTCP = 1 while open), its MPTcpExt counters rose as expected and
 #    its fallback / DSS / checksum / reset counters stayed 0;
 #  - our counters: ConnEstablished, DataFinRx and DataFinTx each rose by one
-#    per connection, no KeyQueueEmpty / ConnTableFull / DssTxNoSpace;
+#    per connection, no KeyQueueEmpty / ConnTableFull / DssTxNoMapping;
 #  - while the connection is held open, `mptcpctl conn show` (text and -j)
 #    lists it with the right local, remote and role; after it, xm_conns is
 #    empty and `conn show` lists nothing.
@@ -33,8 +33,11 @@ PEER_ZERO=(MPCapableFallbackACK MPCapableFallbackSYNACK MPCapableDataFallback
 	DSSNotMatching DSSCorruptionFallback DSSCorruptionReset DssFallback
 	InfiniteMapRx DataCsumErr MPRstRx MPRstTx MPFailRx MPFastcloseRx MPFastcloseTx FallbackFailed)
 # Ours that must not move either.
-OUR_ZERO=(KeyQueueEmpty ConnTableFull DssTxNoSpace MPCapableFallbackSYNACK MPCapableNotManaged
-	MPCapableFallbackACK DssChecksumTxFailed)
+# (DssTxNoSpace and DssTxCompact may move: SACK blocks take option space, and
+# tc_egress then gives the segment its mapping; DssTxNoMapping may not.)
+OUR_ZERO=(KeyQueueEmpty ConnTableFull DssTxNoMapping DssTxRetransSpan DssTxMapEvicted
+	DssTxMapUnknown MPCapableFallbackSYNACK MPCapableNotManaged MPCapableFallbackACK
+	DssChecksumTxFailed LingerDataAckFailed)
 
 declare -A P0=() O0=()
 
