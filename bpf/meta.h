@@ -451,6 +451,7 @@ __attribute__((noinline)) int xm_egress_remap(struct __sk_buff *skb, __u32 l4_of
 	 */
 	__builtin_memset(buf->ob.b, XM_TCPOPT_NOP, sizeof(buf->ob.b));
 	if (scan->has_ts) {
+		#pragma unroll
 		for (__u32 i = 0; i < 10; i++)
 			buf->ob.b[2 + i] = scan->ob.b[XM_OPTBUF_IDX(scan->ts_off + i)];
 		off = 12;
@@ -553,6 +554,7 @@ __attribute__((noinline)) int xm_egress_linger_ack(struct __sk_buff *skb, __u32 
 
 	if (!skb || skb->len != l4_off + thl || thl + sizeof(opt) > 60)
 		return -1;
+	#pragma unroll
 	for (int i = 0; i < 8; i++)
 		opt[4 + i] = (__u8)(data_ack >> (56 - 8 * i));
 	if (bpf_skb_load_bytes(skb, l4_off + 12, &w_old, sizeof(w_old)))

@@ -533,6 +533,7 @@ static __always_inline void xm_so_hdr_opt_len(struct bpf_sock_ops *skops)
 	if (kind != XM_SO_OPT_DSS)
 		return; /* counted when the write finds no room (below) */
 	/* SACK blocks took the space: the largest smaller form that fits (dss.h) */
+	#pragma unroll
 	for (form = XM_DSS_FORM_COMPACT; form < XM_DSS_FORM__COUNT; form++)
 		if (!bpf_reserve_hdr_opt(skops, xm_so_opt_len(kind, form, skops->skb_len, fin, csum), 0))
 			return;
@@ -603,6 +604,7 @@ static __always_inline void xm_so_write_established(struct bpf_sock_ops *skops)
 	xm_dss_seg_map(c, xm_txm_get(skops->sk, plen || fin), &seg,
 		       xm_seq_after_eq(seq, skops->snd_nxt), skops->snd_una - c->local_isn, 1);
 	o.subtype = XM_MPTCP_DSS;
+	#pragma unroll
 	for (form = XM_DSS_FORM_FULL; form < XM_DSS_FORM__COUNT; form++) {
 		xm_dss_build(c, &seg, form, &o.dss);
 		if (!xm_so_store(skops, &o))

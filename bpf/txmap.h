@@ -19,6 +19,11 @@
 
 #include "maps.h"
 
+/*
+ * The loops here and in the DSS form choice are unrolled: Linux 6.1's
+ * verifier rejects a loop whose back edge the compiler laid out as a
+ * fall-through ("back-edge from insn N to N+1"), whatever its bound.
+ */
 #define XM_TX_MAPS_MASK (XM_TX_MAPS - 1)
 _Static_assert((XM_TX_MAPS & XM_TX_MAPS_MASK) == 0, "XM_TX_MAPS must be a power of two");
 /* the lookup below halves the ring at most this many times */
@@ -58,6 +63,7 @@ static __always_inline void xm_txm_add(struct xm_tx_maps *m, __u32 ssn, __u32 le
 	 * (the stack then keeps snd_nxt, and retries the skb later, often with
 	 * more data appended): they never reached the peer, this one replaces them.
 	 */
+	#pragma unroll
 	for (int i = 0; i < 4; i++) {
 		if (m->head == m->tail)
 			break;
@@ -66,6 +72,7 @@ static __always_inline void xm_txm_add(struct xm_tx_maps *m, __u32 ssn, __u32 le
 			break;
 		m->tail--;
 	}
+	#pragma unroll
 	for (int i = 0; i < 4; i++) {
 		if (m->head == m->tail)
 			break;
@@ -97,6 +104,7 @@ static __always_inline struct xm_tx_map *xm_txm_find(struct xm_tx_maps *m, __u32
 	if (lo == hi || hi - lo > XM_TX_MAPS)
 		return NULL;
 	/* the last record that starts at or before ssn: records are in ssn order */
+	#pragma unroll
 	for (int i = 0; i <= XM_TX_MAPS_LOG2; i++) {
 		if (hi - lo <= 1)
 			break;
