@@ -13,6 +13,8 @@
 #    its fallback / DSS / checksum / reset counters stayed 0;
 #  - our counters: ConnEstablished, DataFinRx and DataFinTx each rose by one
 #    per connection, no KeyQueueEmpty / ConnTableFull / DssTxNoMapping;
+#  - a slow reader: our client holds the connection idle while the kernel
+#    server streams, so the peer sends MPTCP-level zero-window probes;
 #  - while the connection is held open, `mptcpctl conn show` (text and -j)
 #    lists it with the right local, remote and role; after it, xm_conns is
 #    empty and `conn show` lists nothing.
@@ -47,7 +49,7 @@ snap() {
 		"${PEER_ZERO[@]}"; do
 		P0[$n]="$(mptcp_counter "$XM_NS_B" "$n")"
 	done
-	for n in ConnEstablished ConnClosed DataFinRx DataFinTx MPCapableSYNTX MPCapableSYNACKRX \
+	for n in ConnEstablished ConnClosed DataFinRx DataFinTx MPCapableSYNTX MPCapableSYNACKRX RxSubflowShifts \
 		MPCapableSYNRX MPCapableSYNACKTX MPCapableACKRX "${OUR_ZERO[@]}"; do
 		O0[$n]="$(xm_stat "$XM_NS_A" "$n")"
 	done
@@ -123,7 +125,7 @@ check_conn_show() {
 run_case() {
 	local tag="$1" role="$2" fam="$3" bytes="$4" addr hf wpid la lp ra rp n
 	# Both ends hold the connection idle, so no data waits on a reader that
-	# does not read (see slow_reader_case for what that does today).
+	# does not read (slow_reader_case covers that).
 	local -a hold=(--hold "$HOLD" --hold-file "$XM_TMP/$tag.hold")
 	local -a XM_XFER_SERVER_ARGS=(--hold "$HOLD")
 	hf="$XM_TMP/$tag.hold"
@@ -185,17 +187,20 @@ run_case() {
 
 # slow_reader_case: our client holds the connection idle while the kernel
 # server streams at once, so our receive window closes. The kernel then sends
-# an MPTCP-level zero-window probe (MPTcpExtWinProbe): one byte at a NEW
-# subflow sequence number carrying an OLD data sequence number (already
-# delivered). The meta-socket model (DSN - IDSN == subflow seq - ISN) breaks
-# from there: the byte reaches the application twice, every later mapping is
-# off by one, the peer retransmits at MPTCP level and finally sends
-# MP_FASTCLOSE + RST. Known datapath bug at the time of writing; run with
-# XM_ROLES_SLOW_READER=1.
+# MPTCP-level zero-window probes (MPTcpExtWinProbe): old data at new subflow
+# sequence numbers, which ingress places by their mapping (RxSubflowShifts,
+# bpf/meta.h). Every byte must arrive once and in order, with no fallback.
 slow_reader_case() {
 	local -a XM_XFER_SERVER_ARGS=()
+	local n
+	snap
 	xm_transfer_bidir slow-reader "$XM_NS_B" mptcp "$XM_NS_A" tcp "$(xm_addr4 1 b)" \
-		$((1 << 20)) $((8 << 20)) --hold 1.5 --hold-file "$XM_TMP/slow-reader.hold"
+		$((1 << 20)) $((8 << 20)) --hold 1.5 --hold-file "$XM_TMP/slow-reader.hold" ||
+		{ peer_why slow-reader; return 1; }
+	for n in "${PEER_ZERO[@]}"; do
+		xm_assert_eq "slow-reader: peer $n rose by" 0 "$(peer_delta "$n")"
+	done
+	xm_log "slow-reader: the peer's WinProbe rose by $(peer_delta WinProbe), our RxSubflowShifts by $(our_delta RxSubflowShifts)"
 }
 
 offload_show() {
@@ -237,14 +242,7 @@ main() {
 	run_case client6-nooffload "client" 6 "$SMALL"
 	run_case server6-nooffload "server" 6 "$SMALL"
 
-	if [[ "${XM_ROLES_SLOW_READER:-0}" == 1 ]]; then
-		snap
-		slow_reader_case || peer_why slow-reader
-		xm_assert_eq "slow-reader: peer WinProbe rose by" 0 "$(peer_delta WinProbe)" || true
-	else
-		xm_log "NOTE: slow-reader case not run (known datapath bug; XM_ROLES_SLOW_READER=1 runs it)"
-	fi
-
+	slow_reader_case
 	xm_mptcp_counters "$XM_NS_B"
 	xm_log "timings:"
 	printf '    %s\n' "${TIMES[@]}"
