@@ -19,7 +19,7 @@
 #    lists it with the right local, remote and role; after it, xm_conns is
 #    empty and `conn show` lists nothing.
 #
-# Sizes: 256 MiB each way in the first IPv4 case of each role (offloads on);
+# Sizes: 256 MiB each way in the IPv4 cases of each role (offloads on and off);
 # 32 MiB each way elsewhere, to keep the suite's run time reasonable.
 # XM_ROLES_BIG / XM_ROLES_SMALL (bytes) override them.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -237,8 +237,8 @@ main() {
 	offload_off
 	xm_log "TSO/GSO/GRO off on both ends:"
 	offload_show
-	run_case client4-nooffload "client" 4 "$SMALL"
-	run_case server4-nooffload "server" 4 "$SMALL"
+	run_case client4-nooffload "client" 4 "$BIG"
+	run_case server4-nooffload "server" 4 "$BIG"
 	run_case client6-nooffload "client" 6 "$SMALL"
 	run_case server6-nooffload "server" 6 "$SMALL"
 
