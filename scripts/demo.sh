@@ -111,11 +111,11 @@ main() {
 
 	x1="$(link_tx "$XM_NS_A" xm1)"
 	x2="$(link_tx "$XM_NS_A" xm2)"
-	say "unmodified TCP client on A -> kernel MPTCP server on B ($(xm_addr4 1 b)), 64 MiB, 1 MiB back"
+	say "unmodified TCP client on A -> kernel MPTCP server on B ($(xm_addr4 1 b)), 64 MiB, $((BACK >> 20)) MiB back at the same time"
 	demo_transfer demo-a-to-b client "$(xm_addr4 1 b)"
 	ab="$PEER_MODE"
 
-	say "kernel MPTCP client on B -> unmodified TCP server on A ($(xm_addr4 1 a)), 64 MiB, 1 MiB back"
+	say "kernel MPTCP client on B -> unmodified TCP server on A ($(xm_addr4 1 a)), 64 MiB, $((BACK >> 20)) MiB back at the same time"
 	demo_transfer demo-b-to-a server "$(xm_addr4 1 a)"
 	ba="$PEER_MODE"
 	y1="$(link_tx "$XM_NS_A" xm1)"
@@ -135,7 +135,7 @@ main() {
 	est="$(xm_stat "$XM_NS_A" ConnEstablished)"
 	fin_rx="$(xm_stat "$XM_NS_A" DataFinRx)"
 	fin_tx="$(xm_stat "$XM_NS_A" DataFinTx)"
-	printf '    Data: 64 MiB from client to server and 1 MiB back in both transfers, SHA-256 equal at both ends.\n'
+	printf '    Data: 64 MiB from client to server and %d MiB back at the same time, in both transfers, SHA-256 equal at both ends.\n' $((BACK >> 20))
 	printf "    The kernel peer's socket reported: A->B connection %s, B->A connection %s.\n" "$ab" "$ba"
 	printf '    Peer handshake counters: MPCapableSYNRX %s, MPCapableACKRX %s (A as client),\n' \
 		"$syn_rx" "$ack_rx"
