@@ -267,8 +267,11 @@ static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_sc
 		xm_csum_replace2(&th->check, old, *flags_word);
 	}
 	c->fin_seq = seq + plen;
-	__sync_fetch_and_or(&c->flags, XM_CONN_F_FIN_INJECTED);
-	xm_count(XM_STAT_DATA_FIN_RX);
+	/* a retransmitted DATA_FIN gets its FIN again, but counts once */
+	if (!(c->flags & XM_CONN_F_FIN_INJECTED)) {
+		__sync_fetch_and_or(&c->flags, XM_CONN_F_FIN_INJECTED);
+		xm_count(XM_STAT_DATA_FIN_RX);
+	}
 out:
 	if (seq != sub_seq)
 		xm_tcp_set_seq(th, seq);
