@@ -752,6 +752,47 @@ xm_mptcp_counters() {
 	xm_nsexec "$1" nstat -asz 2>/dev/null | awk '/^MPTcpExt/ && $2 != 0 { printf "    %-36s %s\n", $1, $2 }'
 }
 
+# --- counter snapshots: every counter in one exec (for slow guests) -------------
+#
+# mptcp_counter / xm_stat read one counter per call: an nsenter + nstat, or
+# mptcpctl + python3, which costs 0.3-1.5 s each under TCG (vmtest). These
+# read all of a namespace's counters at once into an associative array that
+# the caller declared (declare -A SNAP=()); xm_snap_delta subtracts two.
+
+# xm_snap_kernel NS ARRAY: ARRAY[name] = value for every counter of
+# `nstat -asz` in NS (MPTcpExt*, TcpExt*, Tcp*, Ip*...: nstat's own names).
+xm_snap_kernel() {
+	local -n _xm_snap_k="$2"
+	local name value _
+	_xm_snap_k=()
+	while read -r name value _; do
+		[[ "$name" == \#* || ! "$value" =~ ^[0-9]+$ ]] && continue
+		_xm_snap_k["$name"]="$value"
+	done < <(xm_nsexec "$1" nstat -asz 2>/dev/null)
+}
+
+# xm_snap_stats NS ARRAY: ARRAY[name] = value for every datapath counter of
+# `mptcpctl stats` in NS (RxTcp, ConnEstablished...). Fails when mptcpctl does.
+xm_snap_stats() {
+	local -n _xm_snap_s="$2"
+	local out name value
+	out="$(xm_ctl "$1" stats)" || {
+		xm_err "mptcpctl stats failed in $1"
+		return 1
+	}
+	_xm_snap_s=()
+	while read -r name value; do
+		[[ "$value" =~ ^[0-9]+$ ]] && _xm_snap_s["$name"]="$value"
+	done <<<"$out"
+}
+
+# xm_snap_delta NEW OLD NAME: NEW[NAME] - OLD[NAME]; a counter absent from a
+# snapshot counts as 0.
+xm_snap_delta() {
+	local -n _xm_new="$1" _xm_old="$2"
+	echo $((${_xm_new[$3]:-0} - ${_xm_old[$3]:-0}))
+}
+
 # --- captures ------------------------------------------------------------------
 
 # xm_capture_start NS DEV FILE [FILTER...]: tcpdump on DEV into FILE; waits
