@@ -291,12 +291,7 @@ run_xfer() {
 		local who=server mode="$XM_XFER_SERVER_MODE" ismp="$XM_XFER_SERVER_ISMPTCP"
 		[[ "$role" == client ]] || who=client mode="$XM_XFER_CLIENT_MODE" ismp="$XM_XFER_CLIENT_ISMPTCP"
 		chk xm_assert_eq "$tag: the kernel $who's socket is MPTCP (MPTCP_INFO)" mptcp "$mode"
-		if [[ "$ismp" == err95 ]]; then
-			# getsockopt(TCP_IS_MPTCP) came after 6.1: EOPNOTSUPP there.
-			xm_log "$tag: TCP_IS_MPTCP not on $(uname -r) (EOPNOTSUPP): MPTCP_INFO is the check"
-		else
-			chk xm_assert_eq "$tag: the kernel $who's TCP_IS_MPTCP while open" 1 "$ismp"
-		fi
+		chk xm_assert_is_mptcp "$tag: the kernel $who's TCP_IS_MPTCP while open" 1 "$ismp"
 	fi
 	if [[ "$role" == client ]]; then
 		chk xm_assert_ge "$tag: peer MPCapableSYNRX rose by" "$(kd MPCapableSYNRX)" 1

@@ -793,6 +793,21 @@ xm_snap_delta() {
 	echo $((${_xm_new[$3]:-0} - ${_xm_old[$3]:-0}))
 }
 
+# --- kernel differences (older peers, e.g. Debian's 6.1 in vmtest) --------------
+
+# xm_assert_is_mptcp WHAT EXPECTED ACTUAL: ACTUAL is the peer socket's
+# TCP_IS_MPTCP as xfer.py reports it (XM_XFER_*_ISMPTCP). Kernels without that
+# socket option (6.1) give "err95" (EOPNOTSUPP): then nothing is checked and
+# the caller's MPTCP_INFO check (XM_XFER_*_MODE) is what tells.
+xm_assert_is_mptcp() {
+	local what="$1" expected="$2" actual="$3"
+	if [[ "$actual" == err95 ]]; then
+		xm_log "skip: $what: no TCP_IS_MPTCP on $(uname -r) (EOPNOTSUPP)"
+		return 0
+	fi
+	xm_assert_eq "$what" "$expected" "$actual"
+}
+
 # --- captures ------------------------------------------------------------------
 
 # xm_capture_start NS DEV FILE [FILTER...]: tcpdump on DEV into FILE; waits
