@@ -476,7 +476,10 @@ xm_ctl() {
 # xm_daemon_start NS [ARGS...]: start xmptcpd in NS, wait until `mptcpctl
 # status` exits 0. Fails with the daemon's log when it exits or times out.
 xm_daemon_start() {
+	# 15 s; 60 s in a vmtest guest, where xmptcpd's start (it probes 50-odd
+	# kernel features by loading BPF programs) takes more than 15 s under TCG.
 	local ns="$1" timeout="${XM_DAEMON_TIMEOUT:-15}" logf deadline pid
+	[[ -n "${XM_DAEMON_TIMEOUT:-}" || "${VMTEST_GUEST:-0}" != 1 ]] || timeout=60
 	shift
 	xm_require_build "$XMPTCPD" "$MPTCPCTL"
 	logf="$XM_TMP/xmptcpd-$ns.log"
