@@ -9,9 +9,9 @@
 #
 # (outside a VM without netem it skips, 77). Arguments: the build directory
 # (default: $XM_BUILD, else <repo>/build), then the cases to run (default
-# $XM_IMPAIR_CASES, else all):
+# $XM_IMPAIR_CASES, else all), each CASE (both roles) or CASE:ROLE:
 #
-#   vmtest/run --kernel 6.1 -- vmtest/impair-xmptcp.sh build loss1 flap
+#   vmtest/run --kernel 6.1 -- vmtest/impair-xmptcp.sh build loss1 flap delay40:server
 #
 # Topology (tests/netns/lib.sh, xm_topology 2 middle): side A runs xmptcpd and
 # unmodified plain-TCP programs (net.mptcp.enabled=0), side B is the kernel
@@ -346,7 +346,7 @@ run_xfer() {
 		FAILED+=("$tag")
 		SUMMARY+=("$tag: FAIL ($((SECONDS - t0)) s)")
 		local kpkg="${VMTEST_KERNEL_PACKAGE:-linux-image-$(uname -r)}"
-		xm_err "$tag: reproduce: vmtest/run --kernel ${kpkg%%=*} -- env XM_IMPAIR_ROLES=$role XM_IMPAIR_CAPTURE=1 vmtest/impair-xmptcp.sh $XM_BUILD $case"
+		xm_err "$tag: reproduce: vmtest/run --kernel ${kpkg%%=*} -- env XM_IMPAIR_CAPTURE=1 vmtest/impair-xmptcp.sh $XM_BUILD $case:$role"
 		return 1
 	fi
 	SUMMARY+=("$tag: ok, transfer ${XM_XFER_SECONDS} s, case $((SECONDS - t0)) s")
@@ -362,14 +362,18 @@ main() {
 	xm_daemon_start "$XM_NS_A"
 	xm_log "kernel $(uname -r)${VMTEST_KERNEL_PACKAGE:+ ($VMTEST_KERNEL_PACKAGE)}, setup $((SECONDS - t_start)) s"
 
-	for case in ${XM_IMPAIR_CASES:-${ALL_CASES[*]}}; do
+	local token roles
+	for token in ${XM_IMPAIR_CASES:-${ALL_CASES[*]}}; do
+		# CASE, or CASE:ROLE for one role of it
+		case="${token%%:*}" roles="${XM_IMPAIR_ROLES:-client server}"
+		[[ "$token" != *:* ]] || roles="${token#*:}"
 		[[ -n "${C_PATH[$case]:-}" ]] || xm_die "unknown case '$case' (expected: ${ALL_CASES[*]})"
 		if [[ "$case" == flap ]]; then
 			netem_set "${C_PATH[$case]}" "${C_NETEM[$case]}" "$FLAP_LIMIT"
 		else
 			netem_set "${C_PATH[$case]}" "${C_NETEM[$case]}"
 		fi
-		for role in ${XM_IMPAIR_ROLES:-client server}; do
+		for role in $roles; do
 			[[ "$role" == client || "$role" == server ]] || xm_die "unknown role '$role' (client, server)"
 			run_xfer "$case" "$role" || true
 		done
