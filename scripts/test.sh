@@ -114,7 +114,8 @@ main() {
 
 	# The vm suite boots kernels; run it only where vmtest/ defined it.
 	# The VM suites boot Debian's 6.1 and 6.12 kernels under TCG: CI runs the
-	# vm-ci subset (verifier, impairment and bpf suites on both kernels, ~3 min);
+	# vm-ci subset (verifier, impairment, impair-xmptcp and bpf on both kernels,
+	# ~7 min);
 	# the whole matrix, netns inside the VMs too, is `meson test --suite vm`
 	# (docs/vmtest.md). XM_VM_SUITE picks another one; XM_VM_SUITE=none skips.
 	local vm_suite="${XM_VM_SUITE:-vm-ci}"

@@ -14,7 +14,7 @@
 # SHA-256 of the stream computed on both ends and compared. Everything it creates is
 # removed on exit, pass or fail. Exit 0 pass, 1 fail, 77 skip (not root, no netem).
 #
-# The project's datapath tests over impaired paths are to be added here.
+# The datapath (xmptcpd) over impaired paths is vmtest/impair-xmptcp.sh.
 set -u
 
 BYTES=${IMPAIR_BYTES:-4194304}

@@ -476,7 +476,10 @@ xm_ctl() {
 # xm_daemon_start NS [ARGS...]: start xmptcpd in NS, wait until `mptcpctl
 # status` exits 0. Fails with the daemon's log when it exits or times out.
 xm_daemon_start() {
+	# 15 s; 60 s in a vmtest guest, where xmptcpd's start (it probes 50-odd
+	# kernel features by loading BPF programs) takes more than 15 s under TCG.
 	local ns="$1" timeout="${XM_DAEMON_TIMEOUT:-15}" logf deadline pid
+	[[ -n "${XM_DAEMON_TIMEOUT:-}" || "${VMTEST_GUEST:-0}" != 1 ]] || timeout=60
 	shift
 	xm_require_build "$XMPTCPD" "$MPTCPCTL"
 	logf="$XM_TMP/xmptcpd-$ns.log"
@@ -750,6 +753,62 @@ mptcp_counter() {
 xm_mptcp_counters() {
 	xm_log "MPTcpExt counters of $1 (non-zero):"
 	xm_nsexec "$1" nstat -asz 2>/dev/null | awk '/^MPTcpExt/ && $2 != 0 { printf "    %-36s %s\n", $1, $2 }'
+}
+
+# --- counter snapshots: every counter in one exec (for slow guests) -------------
+#
+# mptcp_counter / xm_stat read one counter per call: an nsenter + nstat, or
+# mptcpctl + python3, which costs 0.3-1.5 s each under TCG (vmtest). These
+# read all of a namespace's counters at once into an associative array that
+# the caller declared (declare -A SNAP=()); xm_snap_delta subtracts two.
+
+# xm_snap_kernel NS ARRAY: ARRAY[name] = value for every counter of
+# `nstat -asz` in NS (MPTcpExt*, TcpExt*, Tcp*, Ip*...: nstat's own names).
+xm_snap_kernel() {
+	local -n _xm_snap_k="$2"
+	local name value _
+	_xm_snap_k=()
+	while read -r name value _; do
+		[[ "$name" == \#* || ! "$value" =~ ^[0-9]+$ ]] && continue
+		_xm_snap_k["$name"]="$value"
+	done < <(xm_nsexec "$1" nstat -asz 2>/dev/null)
+}
+
+# xm_snap_stats NS ARRAY: ARRAY[name] = value for every datapath counter of
+# `mptcpctl stats` in NS (RxTcp, ConnEstablished...). Fails when mptcpctl does.
+xm_snap_stats() {
+	local -n _xm_snap_s="$2"
+	local out name value
+	out="$(xm_ctl "$1" stats)" || {
+		xm_err "mptcpctl stats failed in $1"
+		return 1
+	}
+	_xm_snap_s=()
+	while read -r name value; do
+		[[ "$value" =~ ^[0-9]+$ ]] && _xm_snap_s["$name"]="$value"
+	done <<<"$out"
+}
+
+# xm_snap_delta NEW OLD NAME: NEW[NAME] - OLD[NAME]; a counter absent from a
+# snapshot counts as 0.
+xm_snap_delta() {
+	local -n _xm_new="$1" _xm_old="$2"
+	echo $((${_xm_new[$3]:-0} - ${_xm_old[$3]:-0}))
+}
+
+# --- kernel differences (older peers, e.g. Debian's 6.1 in vmtest) --------------
+
+# xm_assert_is_mptcp WHAT EXPECTED ACTUAL: ACTUAL is the peer socket's
+# TCP_IS_MPTCP as xfer.py reports it (XM_XFER_*_ISMPTCP). Kernels without that
+# socket option (6.1) give "err95" (EOPNOTSUPP): then nothing is checked and
+# the caller's MPTCP_INFO check (XM_XFER_*_MODE) is what tells.
+xm_assert_is_mptcp() {
+	local what="$1" expected="$2" actual="$3"
+	if [[ "$actual" == err95 ]]; then
+		xm_log "skip: $what: no TCP_IS_MPTCP on $(uname -r) (EOPNOTSUPP)"
+		return 0
+	fi
+	xm_assert_eq "$what" "$expected" "$actual"
 }
 
 # --- captures ------------------------------------------------------------------

@@ -190,8 +190,11 @@ conns_map_empty() {
 }
 
 main() {
-	local base="$XM_TMP/kernel-kernel.pcap" cap="$XM_TMP/xmptcp.pcap" out k line
+	local base cap out k line
 	xm_init
+	# After xm_init, which sets XM_TMP (before it, these were /kernel-kernel.pcap
+	# and /xmptcp.pcap, left behind in /).
+	base="$XM_TMP/kernel-kernel.pcap" cap="$XM_TMP/xmptcp.pcap"
 	xm_require_cmd tshark tcpdump
 	xm_topology 1
 

@@ -93,7 +93,7 @@ run_case() {
 		xm_transfer_bidir "$tag" "$XM_NS_B" mptcp "$XM_NS_A" tcp "$(xm_addr"$fam" 1 b)" "$BYTES" "$BYTES" ||
 			{ xm_err "$tag: peer WinProbe +$(pd WinProbe) (see mptcp_roles.sh slow_reader_case)"; return 1; }
 		xm_assert_eq "$tag: the kernel server's socket is MPTCP" mptcp "$XM_XFER_SERVER_MODE"
-		xm_assert_eq "$tag: the kernel server's TCP_IS_MPTCP" 1 "$XM_XFER_SERVER_ISMPTCP"
+		xm_assert_is_mptcp "$tag: the kernel server's TCP_IS_MPTCP" 1 "$XM_XFER_SERVER_ISMPTCP"
 		xm_assert_eq "$tag: peer MPCapableSYNRX rose by" 1 "$(pd MPCapableSYNRX)"
 		xm_assert_eq "$tag: peer MPCapableACKRX rose by" 1 "$(pd MPCapableACKRX)"
 	else
@@ -101,7 +101,7 @@ run_case() {
 		xm_transfer_bidir "$tag" "$XM_NS_A" tcp "$XM_NS_B" mptcp "$a" "$BYTES" "$BYTES" ||
 			{ xm_err "$tag: peer WinProbe +$(pd WinProbe) (see mptcp_roles.sh slow_reader_case)"; return 1; }
 		xm_assert_eq "$tag: the kernel client's socket is MPTCP" mptcp "$XM_XFER_CLIENT_MODE"
-		xm_assert_eq "$tag: the kernel client's TCP_IS_MPTCP" 1 "$XM_XFER_CLIENT_ISMPTCP"
+		xm_assert_is_mptcp "$tag: the kernel client's TCP_IS_MPTCP" 1 "$XM_XFER_CLIENT_ISMPTCP"
 		xm_assert_eq "$tag: peer MPCapableSYNACKRX rose by" 1 "$(pd MPCapableSYNACKRX)"
 	fi
 	sleep 0.3

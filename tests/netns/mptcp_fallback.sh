@@ -125,11 +125,11 @@ strip_case() {
 	if [[ "$role" == client ]]; then
 		xm_transfer_bidir "$tag" "$XM_NS_B" mptcp "$XM_NS_A" tcp "$(xm_addr4 1 b)" "$BYTES" "$BYTES"
 		xm_assert_eq "$tag: the kernel server's socket fell back" fallback "$XM_XFER_SERVER_MODE"
-		xm_assert_eq "$tag: the kernel server's TCP_IS_MPTCP" 0 "$XM_XFER_SERVER_ISMPTCP"
+		xm_assert_is_mptcp "$tag: the kernel server's TCP_IS_MPTCP" 0 "$XM_XFER_SERVER_ISMPTCP"
 	else
 		xm_transfer_bidir "$tag" "$XM_NS_A" tcp "$XM_NS_B" mptcp "$(xm_addr4 1 a)" "$BYTES" "$BYTES"
 		xm_assert_eq "$tag: the kernel client's socket fell back" fallback "$XM_XFER_CLIENT_MODE"
-		xm_assert_eq "$tag: the kernel client's TCP_IS_MPTCP" 0 "$XM_XFER_CLIENT_ISMPTCP"
+		xm_assert_is_mptcp "$tag: the kernel client's TCP_IS_MPTCP" 0 "$XM_XFER_CLIENT_ISMPTCP"
 	fi
 	sleep 0.3
 	xm_capture_stop "$cap"

@@ -148,7 +148,7 @@ run_case() {
 	if [[ "$role" == client ]]; then
 		check_conn_show "$tag" client "$la" "$lp" "$ra" "$rp"
 		xm_assert_eq "$tag: the kernel server's socket is MPTCP (MPTCP_INFO)" mptcp "$XM_XFER_SERVER_MODE"
-		xm_assert_eq "$tag: the kernel server's TCP_IS_MPTCP while open" 1 "$XM_XFER_SERVER_ISMPTCP"
+		xm_assert_is_mptcp "$tag: the kernel server's TCP_IS_MPTCP while open" 1 "$XM_XFER_SERVER_ISMPTCP"
 		xm_assert_eq "$tag: peer MPCapableSYNRX rose by" 1 "$(peer_delta MPCapableSYNRX)"
 		xm_assert_eq "$tag: peer MPCapableACKRX rose by" 1 "$(peer_delta MPCapableACKRX)"
 		xm_assert_eq "$tag: our MPCapableSYNTX rose by" 1 "$(our_delta MPCapableSYNTX)"
@@ -156,7 +156,7 @@ run_case() {
 	else
 		check_conn_show "$tag" server "$ra" "$rp" "$la" "$lp"
 		xm_assert_eq "$tag: the kernel client's socket is MPTCP (MPTCP_INFO)" mptcp "$XM_XFER_CLIENT_MODE"
-		xm_assert_eq "$tag: the kernel client's TCP_IS_MPTCP while open" 1 "$XM_XFER_CLIENT_ISMPTCP"
+		xm_assert_is_mptcp "$tag: the kernel client's TCP_IS_MPTCP while open" 1 "$XM_XFER_CLIENT_ISMPTCP"
 		xm_assert_eq "$tag: peer MPCapableSYNTX rose by" 1 "$(peer_delta MPCapableSYNTX)"
 		xm_assert_eq "$tag: peer MPCapableSYNACKRX rose by" 1 "$(peer_delta MPCapableSYNACKRX)"
 		xm_assert_eq "$tag: our MPCapableSYNRX rose by" 1 "$(our_delta MPCapableSYNRX)"
