@@ -116,8 +116,11 @@ FLAP_LIMIT=100
 PEER_ZERO=(MPCapableFallbackACK MPCapableFallbackSYNACK MPCapableDataFallback
 	DSSNotMatching DSSCorruptionFallback DSSCorruptionReset DssFallback
 	InfiniteMapRx DataCsumErr MPRstRx MPFailRx MPFastcloseRx FallbackFailed)
-OUR_ZERO=(KeyQueueEmpty ConnTableFull DssTxNoSpace MPCapableFallbackSYNACK MPCapableNotManaged
-	MPCapableFallbackACK MPFastcloseTx EventsLost)
+# (Not DssTxNoSpace / DssTxCompact: SACK blocks take option space under loss,
+# and tc_egress then gives the segment its mapping; DssTxNoMapping may not move.)
+OUR_ZERO=(KeyQueueEmpty ConnTableFull DssTxNoMapping DssTxRetransSpan DssTxMapEvicted
+	DssTxMapUnknown MPCapableFallbackSYNACK MPCapableNotManaged MPCapableFallbackACK
+	MPFastcloseTx EventsLost LingerDataAckFailed)
 # Logged after every transfer when non-zero.
 PEER_LOG=(MPTCPRetrans WinProbe DuplicateData OFOQueue MPRstTx MPFastcloseTx AddAddr)
 
