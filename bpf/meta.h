@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The meta subflow at XDP and TC: what the sockops program cannot do from
- * inside the socket (see sockops.h for the rest).
+ * The meta subflow at ingress (xdp_ingress or tc_ingress) and egress
+ * (tc_egress): what the sockops program cannot do from inside the socket (see
+ * sockops.h for the rest).
  *
  * 1. The peer's DATA_FIN (RFC 8684 §3.3.3) ends its data stream, and the
  *    application must see end of file then, even if the peer keeps its side
@@ -57,15 +58,33 @@ static __always_inline void xm_pkt_flow(const struct xm_pkt *p, struct xm_flow_k
 	__builtin_memcpy(k->raddr, rx ? &p->ip6->saddr : &p->ip6->daddr, 16);
 }
 
-/* TCP payload length of the segment in p (IP total length, not frame length). */
+/*
+ * TCP payload length of the segment in p, from the IP length (the frame may
+ * be padded to the Ethernet minimum). At TC the segment may be a GSO or GRO
+ * super-packet (TC egress of a TSO burst; TC ingress of a veth, which passes
+ * the peer's TSO skb as it is, or of a device with GRO): the IP length field
+ * then holds the whole super-packet's length, as the stack sets it when it
+ * builds a GSO skb and GRO when it merges, so this is the payload of all its
+ * segments. Only a super-packet over 64 KiB (BIG TCP, opt-in through
+ * gso/gro_max_size) has 0 there; then the skb's length says it.
+ */
 static __always_inline __u32 xm_pkt_tcp_payload(const struct xm_pkt *p)
 {
-	__u32 l4;
+	__u32 l4, iplen;
 
-	if (p->ip_ver == 4)
-		l4 = bpf_ntohs(p->ip4->tot_len) - p->ip4->ihl * 4;
-	else
-		l4 = bpf_ntohs(p->ip6->payload_len); /* no extension headers on our TCP */
+	if (p->ip_ver == 4) {
+		iplen = bpf_ntohs(p->ip4->tot_len);
+		if (!iplen)
+			iplen = p->len - p->l3_off;
+		l4 = iplen - p->ip4->ihl * 4;
+		if (iplen < p->ip4->ihl * 4)
+			l4 = 0;
+	} else {
+		/* no extension headers on our TCP */
+		l4 = bpf_ntohs(p->ip6->payload_len);
+		if (!l4)
+			l4 = p->len > p->l4_off ? p->len - p->l4_off : 0;
+	}
 	return l4 > p->tcp_hlen ? l4 - p->tcp_hlen : 0;
 }
 
@@ -132,9 +151,10 @@ static __always_inline void xm_peer_fin_keep_open(const struct xm_conn *c, struc
 }
 
 /*
- * An MP_CAPABLE SYN or SYN-ACK that arrives through an interface with our XDP:
- * only such handshakes become MPTCP. The sockops program cannot see routes,
- * and a connection whose packets bypass this XDP would miss the DATA_FIN work
+ * An MP_CAPABLE SYN or SYN-ACK that arrives through an interface with our
+ * ingress program (XDP or TC; XM_CONN_F_XDP_SEEN keeps its old name): only
+ * such handshakes become MPTCP. The sockops program cannot see routes,
+ * and a connection whose packets bypass that hook would miss the DATA_FIN work
  * below; with -i, or over loopback, that is exactly what happens. So:
  *  - a SYN reserves its xm_pending slot (key 0: no key yet), which the
  *    SYN-ACK then needs;
@@ -192,7 +212,29 @@ static __always_inline __u32 xm_meta_seq(struct xm_conn *c, const struct xm_opt_
 
 /*
  * Ingress work on a segment, given what the options scan found (or NULL).
- * Header fields change in place with incremental checksum updates.
+ * The same code runs at XDP and at TC ingress, on a frame or on an skb that
+ * may be a GSO/GRO super-packet (see xm_pkt_tcp_payload()): what it decides
+ * for a super-packet is what it would decide for its last segment, since all
+ * its segments carry the same options (GRO merges only segments whose options
+ * are equal; a TSO burst repeats its options) and it ends where the last one
+ * ends.
+ *
+ * Header fields change in place through direct packet pointers, with RFC 1624
+ * incremental updates of the TCP checksum field. Each update leaves the
+ * one's-complement sum of the whole segment unchanged (the field moves by the
+ * opposite of the data), which is why it is right for every skb checksum
+ * state at TC ingress, not only for XDP's raw frames:
+ *  - CHECKSUM_NONE / CHECKSUM_UNNECESSARY: the field is a full checksum and
+ *    stays one;
+ *  - CHECKSUM_COMPLETE: skb->csum, the device's sum over the packet, is still
+ *    the sum of the packet as it is now, so the stack's verification holds
+ *    without touching skb->csum (bpf_l4_csum_replace would not either: the
+ *    pseudo-header does not change);
+ *  - CHECKSUM_PARTIAL (a veth peer's own segments, TSO bursts included): the
+ *    field holds only the pseudo-header sum, which our update makes wrong,
+ *    but the local stack never verifies a partial checksum
+ *    (skb_csum_unnecessary()), and a segment of one of our xm_conns is for a
+ *    local socket, never forwarded to a device that would complete it.
  */
 static __always_inline void xm_meta_ingress(struct xm_pkt *p, const struct xm_scan *scan)
 {

@@ -26,7 +26,8 @@ struct xm_pkt {
 	struct iphdr *ip4;   /* when ip_ver == 4 */
 	struct ipv6hdr *ip6; /* when ip_ver == 6 */
 	struct tcphdr *tcp;  /* when the parse returned XM_PARSE_TCP */
-	__u32 ifindex;	     /* where the packet came in (XDP) or goes out (TC) */
+	__u32 ifindex;	     /* where the packet came in (RX) or goes out (TX) */
+	__u32 len;	     /* bytes from data on: ctx_len(), a GSO packet's whole length */
 	__u16 l3_off;	     /* offsets from data, for after data-changing helpers */
 	__u16 l4_off;
 	__be16 vlan_tci; /* outer tag's TCI when the tag was in the data, else 0 */
@@ -35,14 +36,19 @@ struct xm_pkt {
 	__u8 tcp_hlen;	 /* TCP header length with options, [20, 60] */
 };
 
-/* Fill the hook-independent view. A macro because it is generic over the ctx type. */
-#define xm_pkt_init(pkt, ctx)                               \
+/*
+ * Fill the hook-independent view. A macro because it is generic over the ctx
+ * type. dir (enum xm_dir) is the program's, not the hook's: tc_egress and
+ * tc_ingress share a context type.
+ */
+#define xm_pkt_init(pkt, ctx, d)                            \
 	do {                                                \
 		__builtin_memset((pkt), 0, sizeof(*(pkt))); \
 		(pkt)->data = ctx_data(ctx);                \
 		(pkt)->data_end = ctx_data_end(ctx);        \
 		(pkt)->ifindex = ctx_ifindex(ctx);          \
-		(pkt)->dir = ctx_dir(ctx);                  \
+		(pkt)->len = ctx_len(ctx);                  \
+		(pkt)->dir = (d);                           \
 	} while (0)
 
 enum xm_parse_res {
@@ -97,17 +103,18 @@ static __always_inline enum xm_parse_res xm_parse(struct xm_pkt *p)
 #define XM_PULL_LEN 192
 
 /*
- * Fill pkt from ctx and parse it; when the headers were cut only because they
- * were not all linear (TC), pull them and parse once more. A macro because it
- * is generic over the ctx type.
+ * Fill pkt from ctx for direction dir (XM_DIR_RX or XM_DIR_TX, a constant)
+ * and parse it; when the headers were cut only because they were not all
+ * linear (TC), pull them and parse once more. A macro because it is generic
+ * over the ctx type.
  */
-#define xm_pkt_parse(ctx, pkt)                                             \
+#define xm_pkt_parse(ctx, pkt, dir)                                        \
 	({                                                                 \
 		enum xm_parse_res __res;                                   \
-		xm_pkt_init(pkt, ctx);                                     \
+		xm_pkt_init(pkt, ctx, dir);                                \
 		__res = xm_parse(pkt);                                     \
 		if (__res == XM_PARSE_BAD && ctx_pull(ctx, XM_PULL_LEN)) { \
-			xm_pkt_init(pkt, ctx);                             \
+			xm_pkt_init(pkt, ctx, dir);                        \
 			__res = xm_parse(pkt);                             \
 		}                                                          \
 		__res;                                                     \

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The xmptcp datapath: xdp_ingress, tc_egress and sockops_mptcp.
+ * The xmptcp datapath: xdp_ingress, tc_ingress, tc_egress and sockops_mptcp.
+ *
+ * xdp_ingress and tc_ingress are the same ingress pipeline at two hooks;
+ * xmptcpd attaches one of them per interface (xmptcpd --ingress): XDP on
+ * real NICs, TC (clsact ingress) on veth, where an XDP program makes the
+ * peer give up TSO and veth run every frame through its XDP path, and where
+ * TC sees the peer's TSO super-packets whole.
  *
  * Every frame is parsed down to TCP and its MPTCP options are counted and
  * checked. Single-path MPTCP lives on the application's own socket: the
@@ -9,7 +15,8 @@
  *
  * Layout (by concern, as in Katran):
  *   ctx.h         the XDP/TC shim; the only hook-specific code, and the one
- *                 place that maps an action to a verdict (and drops);
+ *                 place that maps an action to a verdict (and drops); the
+ *                 direction is each program's (xm_pkt_parse());
  *   parsing.h     bounds-checked cursor helpers (Ethernet/VLAN, IPv4, IPv6, TCP);
  *   pkt.h         struct xm_pkt and the L2-L4 parse;
  *   maps.h        xm_stats, xm_events and the counter helpers;
@@ -66,17 +73,33 @@ SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
 	struct xm_pkt pkt;
-	enum xm_parse_res res = xm_pkt_parse(ctx, &pkt);
+	enum xm_parse_res res = xm_pkt_parse(ctx, &pkt, XM_DIR_RX);
 	const struct xm_scan *scan;
 
 	return ctx_verdict(ctx, xm_process(&pkt, res, &scan));
+}
+
+/*
+ * The ingress pipeline of xdp_ingress, at clsact ingress: the same
+ * xm_process() on the skb, RX counters, RX scratch slot (XDP and TC ingress
+ * never nest: both run in the receive softirq, one packet after the other,
+ * and only one of them is attached to an interface). Never drops.
+ */
+SEC("tc")
+int tc_ingress(struct __sk_buff *skb)
+{
+	struct xm_pkt pkt;
+	enum xm_parse_res res = xm_pkt_parse(skb, &pkt, XM_DIR_RX);
+	const struct xm_scan *scan;
+
+	return ctx_verdict(skb, xm_process(&pkt, res, &scan));
 }
 
 SEC("tc")
 int tc_egress(struct __sk_buff *skb)
 {
 	struct xm_pkt pkt;
-	enum xm_parse_res res = xm_pkt_parse(skb, &pkt);
+	enum xm_parse_res res = xm_pkt_parse(skb, &pkt, XM_DIR_TX);
 	const struct xm_scan *scan;
 	int act = xm_process(&pkt, res, &scan);
 

@@ -397,7 +397,7 @@ static const struct xm_feature features[] = {
 	       "the daemon sets the netns cookie filter before load", probe_global_data),
 
 	PROG(BPF_PROG_TYPE_XDP, "xdp", "4.8", "xdp_ingress runs on it"),
-	PROG(BPF_PROG_TYPE_SCHED_CLS, "sched_cls", "4.1", "tc_egress runs on it"),
+	PROG(BPF_PROG_TYPE_SCHED_CLS, "sched_cls", "4.1", "tc_egress and tc_ingress run on it"),
 	PROG(BPF_PROG_TYPE_SOCK_OPS, "sock_ops", "4.13", "sockops_mptcp runs on it"),
 
 	MAP(BPF_MAP_TYPE_HASH, "hash", "3.19", "xm_conns holds the MPTCP connections"),
@@ -429,6 +429,10 @@ static const struct xm_feature features[] = {
 	HELPER(XDP, "xdp", loop, "5.17", "xmptcp walks TCP options with it"),
 
 	HELPER(TC, "sched_cls", map_lookup_elem, "4.1", "every map access"),
+	HELPER(TC, "sched_cls", map_update_elem, "4.1",
+	       "tc_ingress records the meta connection's state"),
+	HELPER(TC, "sched_cls", map_delete_elem, "4.1",
+	       "tc_ingress ends a TIME_WAIT connection the peer reset"),
 	HELPER(TC, "sched_cls", ktime_get_ns, "4.1", "timestamps events"),
 	HELPER(TC, "sched_cls", ringbuf_reserve, "5.8", "reports malformed options"),
 	HELPER(TC, "sched_cls", ringbuf_submit, "5.8", "reports malformed options"),

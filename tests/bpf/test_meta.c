@@ -13,7 +13,9 @@
  * checks the verdict (always pass: meta.h never drops), the WHOLE output
  * packet byte for byte, every counter (RxPackets or TxPackets moves by one,
  * the listed ones by their delta, all others not at all), every field of the
- * entry after the run, and that no entry appeared or vanished.
+ * entry after the run, and that no entry appeared or vanished. An ingress
+ * (RX) fixture runs twice, through xdp_ingress and through tc_ingress, and
+ * must give the same result through both.
  *
  * Expected packets are built from fields by pktbuild.c, with a full TCP
  * checksum computed there; expected DSS checksums come from lib/crypto.c
@@ -121,7 +123,7 @@ enum pending_expect {
 struct fixture {
 	const char *desc;
 	const char *bug; /* set: meta.h does not do this today (what it does instead) */
-	enum xm_dir dir; /* XM_DIR_RX: xdp_ingress; XM_DIR_TX: tc_egress */
+	enum xm_dir dir; /* XM_DIR_RX: xdp_ingress and tc_ingress; XM_DIR_TX: tc_egress */
 	struct tb_pkt in;
 	void (*in_opts)(struct tb_opts *o);
 	const struct tb_pkt *out;	     /* NULL: the output is the input, unchanged */
@@ -1700,7 +1702,20 @@ static void check_pending(struct runner *r, const struct fixture *f, const struc
 			     "xm_pending: the preset key material");
 }
 
-static void run_fixture(struct runner *r, const struct fixture *f)
+/* The program a fixture runs through: RX fixtures run through both ingress programs. */
+enum hook {
+	HOOK_XDP_INGRESS,
+	HOOK_TC_INGRESS,
+	HOOK_TC_EGRESS,
+};
+
+static const char *const hook_name[] = {
+	[HOOK_XDP_INGRESS] = "xdp_ingress",
+	[HOOK_TC_INGRESS] = "tc_ingress",
+	[HOOK_TC_EGRESS] = "tc_egress",
+};
+
+static void run_fixture(struct runner *r, const struct fixture *f, enum hook hook)
 {
 	__u8 in[PKT_MAX], exp[PKT_MAX], out[PKT_MAX];
 	__u64 before[XM_STAT__MAX], after[XM_STAT__MAX], want[XM_STAT__MAX] = {0};
@@ -1714,8 +1729,7 @@ static void run_fixture(struct runner *r, const struct fixture *f)
 	__u32 verdict;
 	LIBBPF_OPTS(bpf_test_run_opts, topts, .repeat = 1);
 
-	snprintf(name, sizeof(name), "%s: %s%s%s%s",
-		 f->dir == XM_DIR_RX ? "xdp_ingress" : "tc_egress", f->desc,
+	snprintf(name, sizeof(name), "%s: %s%s%s%s", hook_name[hook], f->desc,
 		 f->bug ? " [KNOWN meta.h BUG: " : "", f->bug ? f->bug : "", f->bug ? "]" : "");
 	test_case_begin(name);
 
@@ -1761,11 +1775,12 @@ static void run_fixture(struct runner *r, const struct fixture *f)
 	topts.data_size_in = in_len;
 	topts.data_out = out;
 	topts.data_size_out = sizeof(out);
-	if (f->dir == XM_DIR_RX) {
+	if (hook == HOOK_XDP_INGRESS) {
 		prog_fd = bpf_program__fd(r->skel->progs.xdp_ingress);
 		verdict = f->verdict == V_PASS ? XDP_PASS : XDP_DROP;
 	} else {
-		prog_fd = bpf_program__fd(r->skel->progs.tc_egress);
+		prog_fd = hook == HOOK_TC_INGRESS ? bpf_program__fd(r->skel->progs.tc_ingress)
+						  : bpf_program__fd(r->skel->progs.tc_egress);
 		verdict = f->verdict == V_PASS ? TC_ACT_OK : TC_ACT_SHOT;
 		topts.ctx_in = &skb_ctx;
 		topts.ctx_size_in = sizeof(skb_ctx);
@@ -1830,8 +1845,19 @@ int main(int argc, char **argv)
 	r.conns_fd = bpf_map__fd(r.skel->maps.xm_conns);
 	r.pending_fd = bpf_map__fd(r.skel->maps.xm_pending);
 
-	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++)
-		run_fixture(&r, &fixtures[i]);
+	/*
+	 * Every RX fixture runs through xdp_ingress and through tc_ingress, with
+	 * the same expected packet, entry and counters: the two ingress hooks
+	 * must be indistinguishable (xmptcpd picks one per interface).
+	 */
+	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		if (fixtures[i].dir == XM_DIR_TX) {
+			run_fixture(&r, &fixtures[i], HOOK_TC_EGRESS);
+			continue;
+		}
+		run_fixture(&r, &fixtures[i], HOOK_XDP_INGRESS);
+		run_fixture(&r, &fixtures[i], HOOK_TC_INGRESS);
+	}
 
 	xmptcp_bpf__destroy(r.skel);
 	printf("%s: %d failure(s)\n", argv[0], test_failures);
