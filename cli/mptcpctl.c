@@ -145,10 +145,11 @@ static int cmd_status(void)
 		printf("netns:     net:[%" JSON_INTEGER_FORMAT "]\n", jint(st, "netns_inode"));
 		printf("pin dir:   %s\n", jstr(st, "pin_dir"));
 		printf("programs:  xdp_ingress id %" JSON_INTEGER_FORMAT
-		       ", tc_egress id %" JSON_INTEGER_FORMAT ", sockops_mptcp id %" JSON_INTEGER_FORMAT
-		       "\n",
-		       jint(progs, "xdp_ingress"), jint(progs, "tc_egress"),
-		       jint(progs, "sockops_mptcp"));
+		       ", tc_ingress id %" JSON_INTEGER_FORMAT ", tc_egress id %" JSON_INTEGER_FORMAT
+		       ", sockops_mptcp id %" JSON_INTEGER_FORMAT "\n",
+		       jint(progs, "xdp_ingress"), jint(progs, "tc_ingress"),
+		       jint(progs, "tc_egress"), jint(progs, "sockops_mptcp"));
+		printf("ingress:   %s\n", jstr(st, "ingress_mode"));
 		printf("sockops:   %s on %s\n",
 		       json_is_true(json_object_get(json_object_get(st, "mptcp"), "sockops_attached"))
 			       ? "attached"
@@ -156,18 +157,25 @@ static int cmd_status(void)
 		       jstr(json_object_get(st, "mptcp"), "cgroup"));
 		printf("attached:  %s\n", attached ? "yes" : "no");
 		if (json_array_size(ifs)) {
-			printf("\n%-8s %-16s %-8s %-8s %-8s %s\n", "IFINDEX", "NAME", "XDP",
-			       "XDP-ID", "TC-ID", "STATE");
+			printf("\n%-8s %-16s %-12s %-8s %-8s %s\n", "IFINDEX", "NAME", "INGRESS",
+			       "IN-ID", "EG-ID", "STATE");
 			json_array_foreach(ifs, i, ifc)
 			{
 				bool ok = json_is_true(json_object_get(ifc, "attached"));
+				char hook[32];
 
+				/* "tc", or "xdp/native", "xdp/generic" */
+				if (json_object_get(ifc, "xdp_mode"))
+					snprintf(hook, sizeof(hook), "%s/%s", jstr(ifc, "ingress"),
+						 jstr(ifc, "xdp_mode"));
+				else
+					snprintf(hook, sizeof(hook), "%s", jstr(ifc, "ingress"));
 				printf("%-8" JSON_INTEGER_FORMAT
-				       " %-16s %-8s %-8" JSON_INTEGER_FORMAT
+				       " %-16s %-12s %-8" JSON_INTEGER_FORMAT
 				       " %-8" JSON_INTEGER_FORMAT " %s\n",
-				       jint(ifc, "ifindex"), jstr(ifc, "name"),
-				       jstr(ifc, "xdp_mode"), jint(ifc, "xdp_prog_id"),
-				       jint(ifc, "tc_prog_id"), ok ? "attached" : "NOT ATTACHED");
+				       jint(ifc, "ifindex"), jstr(ifc, "name"), hook,
+				       jint(ifc, "ingress_prog_id"), jint(ifc, "tc_prog_id"),
+				       ok ? "attached" : "NOT ATTACHED");
 			}
 			json_array_foreach(ifs, i, ifc)
 			{

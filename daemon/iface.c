@@ -84,12 +84,57 @@ static int tc_hook_release(struct xm_iface *ifc)
 	return bpf_tc_hook_destroy(&hook);
 }
 
+enum xm_ingress_mode xm_ingress_pick(enum xm_ingress_mode mode, const char *kind)
+{
+	if (mode != XM_INGRESS_AUTO)
+		return mode;
+	return kind && !strcmp(kind, "veth") ? XM_INGRESS_TC : XM_INGRESS_XDP;
+}
+
+const char *xm_ingress_name(enum xm_ingress_mode mode)
+{
+	switch (mode) {
+	case XM_INGRESS_AUTO:
+		return "auto";
+	case XM_INGRESS_XDP:
+		return "xdp";
+	case XM_INGRESS_TC:
+		return "tc";
+	}
+	return "?";
+}
+
+int xm_ingress_parse(const char *s, enum xm_ingress_mode *mode)
+{
+	static const enum xm_ingress_mode all[] = {XM_INGRESS_AUTO, XM_INGRESS_XDP,
+						   XM_INGRESS_TC};
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (!strcmp(s, xm_ingress_name(all[i]))) {
+			*mode = all[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Our programs on tc, per clsact hook: the attach point and the program's name. */
+struct tc_side {
+	enum bpf_tc_attach_point point;
+	const char *prog_name;
+};
+
+static const struct tc_side tc_egress_side = {BPF_TC_EGRESS, "tc_egress"};
+static const struct tc_side tc_ingress_side = {BPF_TC_INGRESS, "tc_ingress"};
+
 /*
- * Is the filter at our handle/priority a tc_egress left by an xmptcpd that was
- * killed? Only one daemon runs per namespace (it holds the control socket), so
- * such a filter has no owner and may be replaced.
+ * Is the filter at our handle/priority on this hook one of our programs of
+ * that name, left by an xmptcpd that was killed? Only one daemon runs per
+ * namespace (it holds the control socket), so such a filter has no owner and
+ * may be replaced or removed.
  */
-static bool tc_is_stale(const struct bpf_tc_hook *hook)
+static bool tc_is_stale(const struct bpf_tc_hook *hook, const char *prog_name)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -103,65 +148,114 @@ static bool tc_is_stale(const struct bpf_tc_hook *hook)
 	fd = bpf_prog_get_fd_by_id(opts.prog_id);
 	if (fd < 0)
 		return false;
-	stale = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && !strcmp(info.name, "tc_egress");
+	stale = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && !strcmp(info.name, prog_name);
 	close(fd);
 	return stale;
 }
 
-static int tc_attach(struct xm_iface *ifc, int prog_fd, enum xm_attach_step *step)
+/* clsact serves both hooks: create it once, remember whether we did. */
+static int tc_hook_ensure(struct xm_iface *ifc)
+{
+	struct bpf_tc_hook hook;
+	int r;
+
+	tc_hook_init(&hook, ifc->ifindex, BPF_TC_EGRESS);
+	r = bpf_tc_hook_create(&hook);
+	if (r < 0 && r != -EEXIST)
+		return r;
+	if (r == 0)
+		ifc->tc_hook_created = true;
+	return 0;
+}
+
+/* Attach prog_fd at our handle/priority on one side; *stale: replaced a dead daemon's. */
+static int tc_filter_attach(struct xm_iface *ifc, const struct tc_side *side, int prog_fd,
+			    bool *stale)
 {
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts opts;
 	int r;
 
-	tc_hook_init(&hook, ifc->ifindex, BPF_TC_EGRESS);
-	*step = XM_STEP_TC_HOOK;
-	r = bpf_tc_hook_create(&hook);
-	if (r < 0 && r != -EEXIST)
-		return r;
-	ifc->tc_hook_created = r == 0;
-
-	*step = XM_STEP_TC;
+	tc_hook_init(&hook, ifc->ifindex, side->point);
 	tc_opts_init(&opts);
 	opts.prog_fd = prog_fd;
 	/* No BPF_TC_F_REPLACE: a filter of someone else's at our handle/priority is an error. */
 	r = bpf_tc_attach(&hook, &opts);
-	if (r == -EEXIST && tc_is_stale(&hook)) {
-		ifc->tc_replaced_stale = true;
+	if (r == -EEXIST && tc_is_stale(&hook, side->prog_name)) {
+		*stale = true;
 		opts.flags = BPF_TC_F_REPLACE;
 		opts.prog_id = 0;
 		r = bpf_tc_attach(&hook, &opts);
 	}
-	if (r < 0) {
-		tc_hook_release(ifc);
-		return r;
-	}
-	ifc->tc_attached = true;
-	return 0;
+	return r;
 }
 
-int xm_iface_attach(struct xm_iface *ifc, int xdp_prog_fd, int tc_prog_fd,
+static int tc_filter_detach(struct xm_iface *ifc, const struct tc_side *side)
+{
+	struct bpf_tc_hook hook;
+	struct bpf_tc_opts opts;
+	int r;
+
+	tc_hook_init(&hook, ifc->ifindex, side->point);
+	tc_opts_init(&opts);
+	r = bpf_tc_detach(&hook, &opts);
+	/* Already gone (tc filter del by someone, or the qdisc removed): fine. */
+	return r == -ENOENT || r == -EINVAL ? 0 : r;
+}
+
+/*
+ * With XDP for ingress, a tc_ingress a killed daemon left on the interface
+ * would run too, with the dead daemon's maps: remove it. Someone else's
+ * filter at our handle stays (it is not ours to remove).
+ */
+static void tc_ingress_remove_stale(struct xm_iface *ifc)
+{
+	struct bpf_tc_hook hook;
+
+	tc_hook_init(&hook, ifc->ifindex, BPF_TC_INGRESS);
+	if (tc_is_stale(&hook, tc_ingress_side.prog_name) &&
+	    tc_filter_detach(ifc, &tc_ingress_side) == 0)
+		ifc->tc_in_removed_stale = true;
+}
+
+int xm_iface_attach(struct xm_iface *ifc, const struct xm_iface_progs *progs,
 		    enum xm_attach_step *step)
 {
 	int r;
 
-	*step = XM_STEP_XDP;
-	r = xdp_attach(ifc, xdp_prog_fd);
-	if (r < 0)
-		return r;
-	r = tc_attach(ifc, tc_prog_fd, step);
-	if (r < 0) {
-		close(ifc->xdp_link_fd);
-		ifc->xdp_link_fd = -1;
-		return r;
+	if (ifc->ingress == XM_INGRESS_XDP) {
+		*step = XM_STEP_XDP;
+		r = xdp_attach(ifc, progs->xdp_ingress);
+		if (r < 0)
+			return r;
 	}
+	*step = XM_STEP_TC_HOOK;
+	r = tc_hook_ensure(ifc);
+	if (r < 0)
+		goto fail;
+	if (ifc->ingress == XM_INGRESS_TC) {
+		*step = XM_STEP_TC_INGRESS;
+		r = tc_filter_attach(ifc, &tc_ingress_side, progs->tc_ingress,
+				     &ifc->tc_in_replaced_stale);
+		if (r < 0)
+			goto fail;
+		ifc->tc_in_attached = true;
+	} else {
+		tc_ingress_remove_stale(ifc);
+	}
+	*step = XM_STEP_TC;
+	r = tc_filter_attach(ifc, &tc_egress_side, progs->tc_egress, &ifc->tc_replaced_stale);
+	if (r < 0)
+		goto fail;
+	ifc->tc_attached = true;
 	return 0;
+fail:
+	xm_iface_detach(ifc, false);
+	return r;
 }
 
 int xm_iface_detach(struct xm_iface *ifc, bool gone)
 {
-	struct bpf_tc_hook hook;
-	struct bpf_tc_opts opts;
 	int r = 0, k;
 
 	if (!ifc)
@@ -171,12 +265,15 @@ int xm_iface_detach(struct xm_iface *ifc, bool gone)
 		close(ifc->xdp_link_fd);
 		ifc->xdp_link_fd = -1;
 	}
+	if (ifc->tc_in_attached && !gone) {
+		k = tc_filter_detach(ifc, &tc_ingress_side);
+		if (k < 0)
+			r = k;
+	}
+	ifc->tc_in_attached = false;
 	if (ifc->tc_attached && !gone) {
-		tc_hook_init(&hook, ifc->ifindex, BPF_TC_EGRESS);
-		tc_opts_init(&opts);
-		k = bpf_tc_detach(&hook, &opts);
-		/* Already gone (tc filter del by someone, or the qdisc removed): fine. */
-		if (k < 0 && k != -ENOENT && k != -EINVAL)
+		k = tc_filter_detach(ifc, &tc_egress_side);
+		if (k < 0 && !r)
 			r = k;
 	}
 	ifc->tc_attached = false;
@@ -189,28 +286,37 @@ int xm_iface_detach(struct xm_iface *ifc, bool gone)
 	return r;
 }
 
-int xm_iface_query(const struct xm_iface *ifc, __u32 *xdp_prog_id, __u32 *tc_prog_id,
-		   bool *xdp_native)
+/* The program id at our handle/priority on one clsact side, 0 for none. */
+static int tc_query(const struct xm_iface *ifc, enum bpf_tc_attach_point point, __u32 *id)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, xq);
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts opts;
 	int r;
 
-	*xdp_prog_id = 0;
-	*tc_prog_id = 0;
-	r = bpf_xdp_query(ifc->ifindex, 0, &xq);
-	if (r < 0)
-		return r;
-	*xdp_native = xq.drv_prog_id != 0;
-	*xdp_prog_id = xq.drv_prog_id ? xq.drv_prog_id : xq.skb_prog_id;
-
-	tc_hook_init(&hook, ifc->ifindex, BPF_TC_EGRESS);
+	*id = 0;
+	tc_hook_init(&hook, ifc->ifindex, point);
 	tc_opts_init(&opts);
 	r = bpf_tc_query(&hook, &opts);
 	if (r == 0)
-		*tc_prog_id = opts.prog_id;
+		*id = opts.prog_id;
 	else if (r != -ENOENT && r != -EINVAL)
 		return r;
 	return 0;
+}
+
+int xm_iface_query(const struct xm_iface *ifc, struct xm_iface_state *st)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, xq);
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	r = bpf_xdp_query(ifc->ifindex, 0, &xq);
+	if (r < 0)
+		return r;
+	st->xdp_native = xq.drv_prog_id != 0;
+	st->xdp_prog_id = xq.drv_prog_id ? xq.drv_prog_id : xq.skb_prog_id;
+	r = tc_query(ifc, BPF_TC_INGRESS, &st->tc_ingress_prog_id);
+	if (r < 0)
+		return r;
+	return tc_query(ifc, BPF_TC_EGRESS, &st->tc_egress_prog_id);
 }

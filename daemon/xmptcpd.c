@@ -61,6 +61,7 @@ struct daemon {
 	const char *only[MAX_IFACE_ARGS]; /* -i names; none means every non-loopback link */
 	int n_only;
 	bool usage_error; /* exit 2: the command line named something wrong */
+	enum xm_ingress_mode ingress; /* --ingress */
 
 	uint64_t netns_inode;
 	char pin_dir[PATH_MAX];
@@ -69,7 +70,7 @@ struct daemon {
 	struct timespec started;
 
 	struct xmptcp_bpf *skel;
-	__u32 xdp_prog_id, tc_prog_id, sockops_prog_id;
+	__u32 xdp_prog_id, tc_ingress_prog_id, tc_prog_id, sockops_prog_id;
 	struct xm_mptcp mptcp;
 	struct ring_buffer *rb;
 	struct mnl_socket *nl;
@@ -227,13 +228,15 @@ static void print_load_failure(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: xmptcpd [-v] [-i IFACE]... [--bpffs DIR]\n"
+	fprintf(f, "Usage: xmptcpd [-v] [-i IFACE]... [--ingress auto|xdp|tc] [--bpffs DIR]\n"
 		   "       xmptcpd --probe [-j]\n"
 		   "\n"
 		   "Attach the xmptcp datapath to the interfaces of this network namespace.\n"
 		   "\n"
 		   "  -i, --interface IFACE  attach to IFACE only (repeatable; default: every\n"
 		   "                         non-loopback interface, including ones added later)\n"
+		   "      --ingress HOOK     where the ingress program runs: auto (default: tc\n"
+		   "                         on veth devices, xdp on the others), xdp or tc\n"
 		   "      --bpffs DIR        bpffs mount point for pins (default " XM_BPFFS_DEFAULT
 		   ")\n"
 		   "      --probe            check the kernel features the datapath needs, print\n"
@@ -385,6 +388,8 @@ static const char *step_str(enum xm_attach_step step)
 		return "create the clsact qdisc on";
 	case XM_STEP_TC:
 		return "attach tc_egress to";
+	case XM_STEP_TC_INGRESS:
+		return "attach tc_ingress to";
 	}
 	return "attach to";
 }
@@ -394,6 +399,11 @@ static int iface_add(struct daemon *d, const struct xm_link *link)
 	enum xm_attach_step step;
 	struct xm_iface *ifc, **pp;
 	int r;
+	struct xm_iface_progs progs = {
+		.xdp_ingress = bpf_program__fd(d->skel->progs.xdp_ingress),
+		.tc_ingress = bpf_program__fd(d->skel->progs.tc_ingress),
+		.tc_egress = bpf_program__fd(d->skel->progs.tc_egress),
+	};
 
 	ifc = calloc(1, sizeof(*ifc));
 	if (!ifc)
@@ -402,33 +412,50 @@ static int iface_add(struct daemon *d, const struct xm_link *link)
 	ifc->xdp_link_fd = -1;
 	ifc->seen = true;
 	snprintf(ifc->name, sizeof(ifc->name), "%s", link->name);
-	r = xm_iface_attach(ifc, bpf_program__fd(d->skel->progs.xdp_ingress),
-			    bpf_program__fd(d->skel->progs.tc_egress), &step);
+	snprintf(ifc->kind, sizeof(ifc->kind), "%s", link->kind);
+	ifc->ingress = xm_ingress_pick(d->ingress, link->kind);
+	r = xm_iface_attach(ifc, &progs, &step);
 	if (r < 0) {
 		if (step == XM_STEP_XDP && (r == -EBUSY || r == -EEXIST))
 			snprintf(ifc->error, sizeof(ifc->error),
 				 "failed to %s %s: another XDP program is attached: %s",
 				 step_str(step), ifc->name, strerror(-r));
-		else if (step == XM_STEP_TC && r == -EEXIST)
+		else if ((step == XM_STEP_TC || step == XM_STEP_TC_INGRESS) && r == -EEXIST)
 			snprintf(ifc->error, sizeof(ifc->error),
-				 "failed to %s %s: a tc egress filter with handle 0x%x priority %u "
+				 "failed to %s %s: a tc %s filter with handle 0x%x priority %u "
 				 "exists already: %s",
-				 step_str(step), ifc->name, XM_TC_HANDLE, XM_TC_PRIORITY,
-				 strerror(-r));
+				 step_str(step), ifc->name, step == XM_STEP_TC ? "egress" : "ingress",
+				 XM_TC_HANDLE, XM_TC_PRIORITY, strerror(-r));
 		else
 			snprintf(ifc->error, sizeof(ifc->error), "failed to %s %s: %s",
 				 step_str(step), ifc->name, strerror(-r));
 		log_msg("%s; not retried until %s is re-created or xmptcpd restarts", ifc->error,
 			ifc->name);
 	} else {
-		if (ifc->xdp_native_err)
+		char in[96];
+
+		if (ifc->ingress == XM_INGRESS_XDP && ifc->xdp_native_err)
 			log_msg("%s: native XDP not available (%s), using generic (SKB) mode",
 				ifc->name, strerror(-ifc->xdp_native_err));
 		if (ifc->tc_replaced_stale)
 			log_msg("%s: replaced the tc_egress filter a previous xmptcpd left behind",
 				ifc->name);
-		log_msg("attached to %s (ifindex %d): xdp_ingress %s, tc_egress on clsact egress%s",
-			ifc->name, ifc->ifindex, ifc->xdp_native ? "native" : "generic",
+		if (ifc->tc_in_replaced_stale)
+			log_msg("%s: replaced the tc_ingress filter a previous xmptcpd left behind",
+				ifc->name);
+		if (ifc->tc_in_removed_stale)
+			log_msg("%s: removed the tc_ingress filter a previous xmptcpd left behind "
+				"(ingress is XDP now)",
+				ifc->name);
+		if (ifc->ingress == XM_INGRESS_XDP)
+			snprintf(in, sizeof(in), "ingress xdp (xdp_ingress %s%s)",
+				 ifc->xdp_native ? "native" : "generic",
+				 d->ingress == XM_INGRESS_AUTO ? "; auto: not veth" : "");
+		else
+			snprintf(in, sizeof(in), "ingress tc (tc_ingress on clsact ingress%s)",
+				 d->ingress == XM_INGRESS_AUTO ? "; auto: veth" : "");
+		log_msg("attached to %s (ifindex %d%s%s): %s, tc_egress on clsact egress%s",
+			ifc->name, ifc->ifindex, ifc->kind[0] ? ", " : "", ifc->kind, in,
 			ifc->tc_hook_created ? " (clsact created)" : "");
 	}
 	/* Keep link order, so status lists interfaces as `ip link` does. */
@@ -690,19 +717,29 @@ static json_t *do_status(struct daemon *d)
 	if (!ifs)
 		return NULL;
 	for (ifc = d->ifaces; ifc; ifc = ifc->next) {
-		__u32 xdp_id = 0, tc_id = 0;
-		bool native = ifc->xdp_native, ok;
+		struct xm_iface_state ks = {.xdp_native = ifc->xdp_native};
+		bool xdp = ifc->ingress == XM_INGRESS_XDP, in_ok, eg_ok, ok;
+		__u32 in_id;
 		int r;
 
 		/* Ask the kernel, not our records: someone may have removed our programs. */
-		r = xm_iface_query(ifc, &xdp_id, &tc_id, &native);
-		ok = r >= 0 && xdp_id == d->xdp_prog_id && tc_id == d->tc_prog_id;
+		r = xm_iface_query(ifc, &ks);
+		in_id = xdp ? ks.xdp_prog_id : ks.tc_ingress_prog_id;
+		in_ok = in_id == (xdp ? d->xdp_prog_id : d->tc_ingress_prog_id);
+		eg_ok = ks.tc_egress_prog_id == d->tc_prog_id;
+		ok = r >= 0 && in_ok && eg_ok;
 		all = all && ok;
-		o = json_pack("{s:i, s:s, s:s, s:I, s:I, s:i, s:i, s:b}", "ifindex", ifc->ifindex,
-			      "name", ifc->name, "xdp_mode", native ? "native" : "generic",
-			      "xdp_prog_id", (json_int_t)xdp_id, "tc_prog_id", (json_int_t)tc_id,
-			      "tc_handle", XM_TC_HANDLE, "tc_priority", XM_TC_PRIORITY, "attached",
-			      ok);
+		o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:b}",
+			      "ifindex", ifc->ifindex, "name", ifc->name, "kind", ifc->kind,
+			      "ingress", xm_ingress_name(ifc->ingress), "ingress_prog_id",
+			      (json_int_t)in_id, "xdp_prog_id", (json_int_t)ks.xdp_prog_id,
+			      "tc_ingress_prog_id", (json_int_t)ks.tc_ingress_prog_id,
+			      "tc_prog_id", (json_int_t)ks.tc_egress_prog_id, "tc_handle", XM_TC_HANDLE,
+			      "tc_priority", XM_TC_PRIORITY, "attached", ok);
+		/* XDP's mode only means something where XDP is the ingress hook. */
+		if (o && xdp)
+			json_object_set_new(o, "xdp_mode",
+					    json_string(ks.xdp_native ? "native" : "generic"));
 		if (o && !ok) {
 			char why[200];
 
@@ -713,11 +750,8 @@ static json_t *do_status(struct daemon *d)
 					 strerror(-r));
 			else
 				snprintf(why, sizeof(why), "%s%s%s removed by someone else",
-					 xdp_id == d->xdp_prog_id ? "" : "xdp_ingress",
-					 xdp_id != d->xdp_prog_id && tc_id != d->tc_prog_id
-						 ? " and "
-						 : "",
-					 tc_id == d->tc_prog_id ? "" : "tc_egress");
+					 in_ok ? "" : xdp ? "xdp_ingress" : "tc_ingress",
+					 !in_ok && !eg_ok ? " and " : "", eg_ok ? "" : "tc_egress");
 			json_object_set_new(o, "error", json_string(why));
 		}
 		if (!o || json_array_append_new(ifs, o) < 0) {
@@ -726,13 +760,15 @@ static json_t *do_status(struct daemon *d)
 		}
 	}
 	all = all && d->mptcp.sockops_link;
-	reply = json_pack("{s:b, s:s, s:i, s:I, s:I, s:s, s:s, s:b, s:{s:I, s:I, s:I}, s:o, "
-			  "s:{s:s, s:b, s:I}}",
+	reply = json_pack("{s:b, s:s, s:i, s:I, s:I, s:s, s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I}, "
+			  "s:o, s:{s:s, s:b, s:I}}",
 			  "ok", 1, "version", XMPTCPD_VERSION, "pid", (int)getpid(), "uptime_s",
 			  (json_int_t)(now.tv_sec - d->started.tv_sec), "netns_inode",
 			  (json_int_t)d->netns_inode, "bpffs", d->bpffs, "pin_dir", d->pin_dir,
-			  "attached", all, "programs", "xdp_ingress", (json_int_t)d->xdp_prog_id,
-			  "tc_egress", (json_int_t)d->tc_prog_id, "sockops_mptcp",
+			  "ingress_mode", xm_ingress_name(d->ingress), "attached", all, "programs",
+			  "xdp_ingress", (json_int_t)d->xdp_prog_id, "tc_ingress",
+			  (json_int_t)d->tc_ingress_prog_id, "tc_egress", (json_int_t)d->tc_prog_id,
+			  "sockops_mptcp",
 			  (json_int_t)d->sockops_prog_id, "interfaces", ifs, "mptcp", "cgroup",
 			  d->mptcp.cgroup, "sockops_attached", d->mptcp.sockops_link != NULL,
 			  "keys_made", (json_int_t)d->mptcp.keys_pushed);
@@ -1031,6 +1067,8 @@ static int daemon_start(struct daemon *d)
 	}
 	r = prog_id(d->skel->progs.xdp_ingress, &d->xdp_prog_id);
 	if (r >= 0)
+		r = prog_id(d->skel->progs.tc_ingress, &d->tc_ingress_prog_id);
+	if (r >= 0)
 		r = prog_id(d->skel->progs.tc_egress, &d->tc_prog_id);
 	if (r >= 0)
 		r = prog_id(d->skel->progs.sockops_mptcp, &d->sockops_prog_id);
@@ -1128,6 +1166,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"interface", required_argument, NULL, 'i'},
+		{"ingress", required_argument, NULL, 'I'},
 		{"probe", no_argument, NULL, 'P'},
 		{"json", no_argument, NULL, 'j'},
 		{"bpffs", required_argument, NULL, 'B'},
@@ -1156,6 +1195,12 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			d.only[d.n_only++] = optarg;
+			break;
+		case 'I':
+			if (xm_ingress_parse(optarg, &d.ingress) < 0) {
+				log_msg("invalid --ingress '%s' (expected: auto, xdp, tc)", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'B':
 			d.bpffs = optarg;
@@ -1190,8 +1235,8 @@ int main(int argc, char **argv)
 		log_msg("-j only applies to --probe (for the daemon's state: mptcpctl -j)");
 		return EXIT_USAGE;
 	}
-	if (d.probe_only && (d.n_only || strcmp(d.bpffs, XM_BPFFS_DEFAULT))) {
-		log_msg("--probe takes no -i or --bpffs: it attaches nothing");
+	if (d.probe_only && (d.n_only || strcmp(d.bpffs, XM_BPFFS_DEFAULT) || d.ingress)) {
+		log_msg("--probe takes no -i, --ingress or --bpffs: it attaches nothing");
 		return EXIT_USAGE;
 	}
 

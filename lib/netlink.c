@@ -31,6 +31,28 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFLA_INFO_MAX) < 0)
+		return MNL_CB_OK;
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* The device's kind from IFLA_LINKINFO / IFLA_INFO_KIND (only virtual devices have one). */
+static void link_kind(const struct nlattr *linkinfo, char *kind, size_t size)
+{
+	const struct nlattr *info[IFLA_INFO_MAX + 1] = {};
+
+	if (!linkinfo || mnl_attr_parse_nested(linkinfo, linkinfo_attr_cb, info) < 0 ||
+	    !info[IFLA_INFO_KIND] || mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_STRING) < 0)
+		return;
+	snprintf(kind, size, "%s", mnl_attr_get_str(info[IFLA_INFO_KIND]));
+}
+
 static int link_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nlattr *tb[IFLA_MAX + 1] = {};
@@ -48,6 +70,7 @@ static int link_msg_cb(const struct nlmsghdr *nlh, void *data)
 	link.deleted = nlh->nlmsg_type == RTM_DELLINK;
 	if (tb[IFLA_IFNAME])
 		snprintf(link.name, sizeof(link.name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	link_kind(tb[IFLA_LINKINFO], link.kind, sizeof(link.kind));
 	r = w->cb(&link, w->data);
 	if (r < 0) {
 		w->r = r;

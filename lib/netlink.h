@@ -11,6 +11,7 @@ struct xm_link {
 	int ifindex;
 	char name[16];	    /* IFNAMSIZ; <net/if.h> and <linux/if.h> cannot both be included */
 	unsigned int flags; /* IFF_* */
+	char kind[16];	    /* IFLA_INFO_KIND ("veth", "bridge", ...); "" for a physical NIC */
 	bool deleted;	    /* RTM_DELLINK */
 };
 
