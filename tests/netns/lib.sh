@@ -598,6 +598,22 @@ xm_links() {
 # xm_has_xdp NS DEV: an XDP program is attached to DEV.
 xm_has_xdp() { ip -n "$1" -d link show dev "$2" | grep -q 'prog/xdp'; }
 
+# xm_has_tc_ingress NS DEV: the datapath's tc_ingress program sits on DEV's
+# clsact ingress (where xmptcpd --ingress auto puts it on veth devices).
+xm_has_tc_ingress() {
+	tc -n "$1" filter show dev "$2" ingress 2>/dev/null | grep -q 'name tc_ingress'
+}
+
+# xm_has_ingress NS DEV HOOK: DEV's ingress pipeline runs at HOOK (xdp or tc)
+# and only there: the datapath's program on that hook, none on the other.
+xm_has_ingress() {
+	case "$3" in
+	xdp) xm_has_xdp "$1" "$2" && ! xm_has_tc_ingress "$1" "$2" ;;
+	tc) xm_has_tc_ingress "$1" "$2" && ! xm_has_xdp "$1" "$2" ;;
+	*) xm_die "xm_has_ingress: unknown hook '$3' (expected: xdp, tc)" ;;
+	esac
+}
+
 # xm_has_tc_egress NS DEV: the datapath's tc_egress program sits on DEV's
 # egress, as a clsact filter (tc filter show) or a tcx link (bpftool net).
 # Other egress programs (xm-impair's tc_impair) do not count.
