@@ -63,7 +63,9 @@ struct fixture {
 	struct ev_expect ev;
 	/*
 	 * Only through xdp_ingress: the kernel's test run refuses (EINVAL) an
-	 * skb whose network header is cut, and the stack never transmits one.
+	 * skb whose network header is cut. The stack never transmits one; a
+	 * device may hand tc_ingress one, but its parse is the very code
+	 * xdp_ingress runs here.
 	 */
 	bool xdp_only;
 };
@@ -538,7 +540,12 @@ static bool check_event(const struct fixture *f, const struct xm_ev_opt_malforme
 	return ok;
 }
 
-static void run_fixture(struct runner *r, const struct fixture *f, enum xm_dir dir)
+/*
+ * Run f once in direction dir: RX through xdp_ingress, or with tc through
+ * tc_ingress (the same pipeline, which must give the same result); TX
+ * through tc_egress.
+ */
+static void run_fixture(struct runner *r, const struct fixture *f, enum xm_dir dir, bool tc)
 {
 	__u8 in[PKT_MAX], exp[PKT_MAX], out[PKT_MAX];
 	__u64 before[XM_STAT__MAX], after[XM_STAT__MAX], want[XM_STAT__MAX] = {0};
@@ -550,7 +557,10 @@ static void run_fixture(struct runner *r, const struct fixture *f, enum xm_dir d
 	__u32 verdict;
 	LIBBPF_OPTS(bpf_test_run_opts, topts, .repeat = 1);
 
-	snprintf(name, sizeof(name), "%s: %s", dir == XM_DIR_RX ? "xdp_ingress" : "tc_egress",
+	snprintf(name, sizeof(name), "%s: %s",
+		 dir == XM_DIR_TX ? "tc_egress"
+		 : tc		  ? "tc_ingress"
+				  : "xdp_ingress",
 		 f->desc);
 	test_case_begin(name);
 
@@ -567,11 +577,12 @@ static void run_fixture(struct runner *r, const struct fixture *f, enum xm_dir d
 	topts.data_size_in = in_len;
 	topts.data_out = out;
 	topts.data_size_out = sizeof(out);
-	if (dir == XM_DIR_RX) {
+	if (dir == XM_DIR_RX && !tc) {
 		prog_fd = bpf_program__fd(r->skel->progs.xdp_ingress);
 		verdict = f->verdict == V_PASS ? XDP_PASS : XDP_DROP;
 	} else {
-		prog_fd = bpf_program__fd(r->skel->progs.tc_egress);
+		prog_fd = dir == XM_DIR_RX ? bpf_program__fd(r->skel->progs.tc_ingress)
+					   : bpf_program__fd(r->skel->progs.tc_egress);
 		verdict = f->verdict == V_PASS ? TC_ACT_OK : TC_ACT_SHOT;
 		topts.ctx_in = &skb_ctx;
 		topts.ctx_size_in = sizeof(skb_ctx);
@@ -685,9 +696,11 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
-		run_fixture(&r, &fixtures[i], XM_DIR_RX);
-		if (!fixtures[i].xdp_only)
-			run_fixture(&r, &fixtures[i], XM_DIR_TX);
+		run_fixture(&r, &fixtures[i], XM_DIR_RX, false);
+		if (fixtures[i].xdp_only)
+			continue;
+		run_fixture(&r, &fixtures[i], XM_DIR_RX, true);
+		run_fixture(&r, &fixtures[i], XM_DIR_TX, true);
 	}
 	test_events_lost(&r);
 
