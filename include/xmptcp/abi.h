@@ -35,8 +35,8 @@
  * Names that mean the same as a kernel MPTcpExt counter reuse its name.
  */
 #define XM_STATS(X)                                                                                \
-	X(RX_PACKETS, "RxPackets", "packets seen at XDP ingress")                                  \
-	X(RX_TCP, "RxTcp", "TCP segments seen at XDP ingress")                                     \
+	X(RX_PACKETS, "RxPackets", "packets seen at ingress (XDP, or TC: GRO/GSO skbs)")           \
+	X(RX_TCP, "RxTcp", "TCP segments seen at ingress (XDP or TC)")                             \
 	X(RX_MPTCP, "RxMptcp", "ingress TCP segments carrying at least one MPTCP option")          \
 	X(RX_NOT_PARSED, "RxNotParsed", "ingress frames too short or malformed to parse as TCP")   \
 	X(RX_OPT_MP_CAPABLE, "RxMpCapable", "ingress MP_CAPABLE options")                          \
@@ -76,7 +76,7 @@
 	X(MPC_FALLBACK_ACK, "MPCapableFallbackACK",                                                \
 	  "server connections that fell back: third ACK without a valid MP_CAPABLE")               \
 	X(MPC_NOT_MANAGED, "MPCapableNotManaged",                                                  \
-	  "handshakes left as plain TCP: they came in through an interface without our XDP")     \
+	  "handshakes left as plain TCP: they came in through an interface without our ingress") \
 	X(KEY_QUEUE_EMPTY, "KeyQueueEmpty",                                                        \
 	  "connections left as plain TCP because the daemon's key queue was empty")                \
 	X(CONN_TABLE_FULL, "ConnTableFull",                                                        \
@@ -140,7 +140,7 @@ _Static_assert(XM_STAT_TX_PACKETS - XM_STAT_RX_PACKETS == XM_STAT_TX_OPT_MALFORM
 
 /* Which way a packet goes through the datapath; selects the RX or TX block. */
 enum xm_dir {
-	XM_DIR_RX = 0, /* XDP ingress */
+	XM_DIR_RX = 0, /* ingress: xdp_ingress or tc_ingress */
 	XM_DIR_TX = 1, /* TC egress */
 };
 
@@ -253,7 +253,7 @@ enum xm_conn_role {
 #define XM_CONN_F_FIN_INJECTED 0x04 /* ingress turned the peer's DATA_FIN into a FIN at fin_seq */
 #define XM_CONN_F_PEER_FIN     0x08 /* the peer's own subflow FIN arrived (at fin_seq) */
 #define XM_CONN_F_DATA_FIN_TX  0x10 /* we sent our DATA_FIN (with our FIN, at local_fin_seq) */
-#define XM_CONN_F_XDP_SEEN     0x20 /* the SYN-ACK came in through an interface with our XDP */
+#define XM_CONN_F_XDP_SEEN     0x20 /* the SYN-ACK came in through our ingress (XDP or TC) */
 #define XM_CONN_F_LINGER       0x40 /* the socket went to TIME_WAIT: see linger_ns */
 #define XM_CONN_F_PEER_DATA_FIN 0x80 /* the peer's DATA_FIN arrived (or a FIN without DSS) */
 #define XM_CONN_F_PEER_RST     0x100 /* the peer reset the subflow */
