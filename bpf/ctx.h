@@ -107,8 +107,7 @@ static __always_inline int skb_pull(struct __sk_buff *skb, __u32 len)
 	_Generic((ctx), struct xdp_md * : xdp_ifindex, struct __sk_buff * : skb_ifindex)(ctx)
 #define ctx_pull(ctx, len) \
 	_Generic((ctx), struct xdp_md * : xdp_pull, struct __sk_buff * : skb_pull)(ctx, len)
-#define ctx_len(ctx) \
-	_Generic((ctx), struct xdp_md * : xdp_len, struct __sk_buff * : skb_len)(ctx)
+#define ctx_len(ctx)  _Generic((ctx), struct xdp_md * : xdp_len, struct __sk_buff * : skb_len)(ctx)
 #define ctx_pass(ctx) _Generic((ctx), struct xdp_md * : XDP_PASS, struct __sk_buff * : TC_ACT_OK)
 #define ctx_shot(ctx) _Generic((ctx), struct xdp_md * : XDP_DROP, struct __sk_buff * : TC_ACT_SHOT)
 

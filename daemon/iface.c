@@ -106,8 +106,7 @@ const char *xm_ingress_name(enum xm_ingress_mode mode)
 
 int xm_ingress_parse(const char *s, enum xm_ingress_mode *mode)
 {
-	static const enum xm_ingress_mode all[] = {XM_INGRESS_AUTO, XM_INGRESS_XDP,
-						   XM_INGRESS_TC};
+	static const enum xm_ingress_mode all[] = {XM_INGRESS_AUTO, XM_INGRESS_XDP, XM_INGRESS_TC};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

@@ -44,16 +44,16 @@ struct xm_iface {
 	char name[16];
 	char kind[16];		      /* rtnetlink IFLA_INFO_KIND ("veth"), "" when none */
 	enum xm_ingress_mode ingress; /* the hook chosen: XM_INGRESS_XDP or XM_INGRESS_TC */
-	int xdp_link_fd;    /* -1 when not attached; closing it detaches */
-	bool xdp_native;    /* driver mode; else generic (SKB) mode */
-	int xdp_native_err; /* why native mode failed, when it did */
+	int xdp_link_fd;	      /* -1 when not attached; closing it detaches */
+	bool xdp_native;	      /* driver mode; else generic (SKB) mode */
+	int xdp_native_err;	      /* why native mode failed, when it did */
 	bool tc_attached;
 	bool tc_in_attached;	   /* tc_ingress on clsact ingress */
 	bool tc_hook_created;	   /* we created clsact, so we may remove it */
 	bool tc_replaced_stale;	   /* replaced a tc_egress filter a killed xmptcpd left */
 	bool tc_in_replaced_stale; /* replaced a tc_ingress filter a killed xmptcpd left */
 	bool tc_in_removed_stale;  /* removed one that XDP now replaces (--ingress xdp) */
-	bool seen;		/* present in the last link dump (resync) */
+	bool seen;		   /* present in the last link dump (resync) */
 	/*
 	 * Attaching failed: kept so that status shows it and so that the link's own
 	 * notifications do not make us retry (and log) in a loop. Cleared only when

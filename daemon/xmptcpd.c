@@ -60,7 +60,7 @@ struct daemon {
 	const char *bpffs;
 	const char *only[MAX_IFACE_ARGS]; /* -i names; none means every non-loopback link */
 	int n_only;
-	bool usage_error; /* exit 2: the command line named something wrong */
+	bool usage_error;	      /* exit 2: the command line named something wrong */
 	enum xm_ingress_mode ingress; /* --ingress */
 
 	uint64_t netns_inode;
@@ -424,8 +424,9 @@ static int iface_add(struct daemon *d, const struct xm_link *link)
 			snprintf(ifc->error, sizeof(ifc->error),
 				 "failed to %s %s: a tc %s filter with handle 0x%x priority %u "
 				 "exists already: %s",
-				 step_str(step), ifc->name, step == XM_STEP_TC ? "egress" : "ingress",
-				 XM_TC_HANDLE, XM_TC_PRIORITY, strerror(-r));
+				 step_str(step), ifc->name,
+				 step == XM_STEP_TC ? "egress" : "ingress", XM_TC_HANDLE,
+				 XM_TC_PRIORITY, strerror(-r));
 		else
 			snprintf(ifc->error, sizeof(ifc->error), "failed to %s %s: %s",
 				 step_str(step), ifc->name, strerror(-r));
@@ -729,12 +730,12 @@ static json_t *do_status(struct daemon *d)
 		eg_ok = ks.tc_egress_prog_id == d->tc_prog_id;
 		ok = r >= 0 && in_ok && eg_ok;
 		all = all && ok;
-		o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:b}",
-			      "ifindex", ifc->ifindex, "name", ifc->name, "kind", ifc->kind,
-			      "ingress", xm_ingress_name(ifc->ingress), "ingress_prog_id",
-			      (json_int_t)in_id, "xdp_prog_id", (json_int_t)ks.xdp_prog_id,
-			      "tc_ingress_prog_id", (json_int_t)ks.tc_ingress_prog_id,
-			      "tc_prog_id", (json_int_t)ks.tc_egress_prog_id, "tc_handle", XM_TC_HANDLE,
+		o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:b}", "ifindex",
+			      ifc->ifindex, "name", ifc->name, "kind", ifc->kind, "ingress",
+			      xm_ingress_name(ifc->ingress), "ingress_prog_id", (json_int_t)in_id,
+			      "xdp_prog_id", (json_int_t)ks.xdp_prog_id, "tc_ingress_prog_id",
+			      (json_int_t)ks.tc_ingress_prog_id, "tc_prog_id",
+			      (json_int_t)ks.tc_egress_prog_id, "tc_handle", XM_TC_HANDLE,
 			      "tc_priority", XM_TC_PRIORITY, "attached", ok);
 		/* XDP's mode only means something where XDP is the ingress hook. */
 		if (o && xdp)
@@ -750,7 +751,9 @@ static json_t *do_status(struct daemon *d)
 					 strerror(-r));
 			else
 				snprintf(why, sizeof(why), "%s%s%s removed by someone else",
-					 in_ok ? "" : xdp ? "xdp_ingress" : "tc_ingress",
+					 in_ok ? ""
+					 : xdp ? "xdp_ingress"
+					       : "tc_ingress",
 					 !in_ok && !eg_ok ? " and " : "", eg_ok ? "" : "tc_egress");
 			json_object_set_new(o, "error", json_string(why));
 		}
@@ -768,10 +771,10 @@ static json_t *do_status(struct daemon *d)
 			  "ingress_mode", xm_ingress_name(d->ingress), "attached", all, "programs",
 			  "xdp_ingress", (json_int_t)d->xdp_prog_id, "tc_ingress",
 			  (json_int_t)d->tc_ingress_prog_id, "tc_egress", (json_int_t)d->tc_prog_id,
-			  "sockops_mptcp",
-			  (json_int_t)d->sockops_prog_id, "interfaces", ifs, "mptcp", "cgroup",
-			  d->mptcp.cgroup, "sockops_attached", d->mptcp.sockops_link != NULL,
-			  "keys_made", (json_int_t)d->mptcp.keys_pushed);
+			  "sockops_mptcp", (json_int_t)d->sockops_prog_id, "interfaces", ifs,
+			  "mptcp", "cgroup", d->mptcp.cgroup, "sockops_attached",
+			  d->mptcp.sockops_link != NULL, "keys_made",
+			  (json_int_t)d->mptcp.keys_pushed);
 	return reply;
 }
 
@@ -931,7 +934,8 @@ static int event_loop(struct daemon *d)
 			} else if (tag == TAG_KEYS) {
 				r = xm_mptcp_on_timer(&d->mptcp, d->skel);
 				if (r < 0)
-					log_msg("failed to refill " XM_MAP_KEYS ": %s", strerror(-r));
+					log_msg("failed to refill " XM_MAP_KEYS ": %s",
+						strerror(-r));
 			} else if (tag == TAG_RINGBUF) {
 				r = ring_buffer__consume(d->rb);
 				if (r < 0)
