@@ -5,6 +5,7 @@
 #
 #   sudo XM_BUILD=build bench/run.sh [-t SECS] [-c SECS] [-r REPS] [--cc CC] [-6]
 #                                    [--profile] [--only goodput|connrate]
+#                                    [--ingress auto|xdp|tc]
 #
 # Topology (tests/netns/lib.sh, one path): namespaces A and B joined by one
 # unshaped veth pair, 198.18.1.1 (A) - 198.18.1.2 (B), or 2001:db8:1::1/::2 with -6.
@@ -21,7 +22,9 @@
 #               what the datapath costs a connection that does not speak
 #               MPTCP (B's socket is TCP, so xmptcp falls back); data A -> B
 #   xm-tcp-rev  the same, plain TCP client on B -> plain TCP server on A
-#               (xmptcpd); data B -> A, through A's XDP
+#               (xmptcpd); data B -> A, through A's ingress program
+#               (tc_ingress on this veth by default; --ingress xdp
+#               measures xdp_ingress instead: it is handed to xmptcpd)
 #
 # Measured for each, with bench/xmbench (one small C program, the same code
 # for every setup; only the socket protocol changes):
@@ -64,10 +67,11 @@ CC=reno
 FAMILY=4
 PROFILE=0
 ONLY=""
+INGRESS=auto
 XMBENCH="${XMBENCH:-$XM_BUILD/bench/xmbench}"
 
 usage() {
-	sed -n '4,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 
@@ -80,6 +84,7 @@ while (($#)); do
 	-6) FAMILY=6; shift ;;
 	--profile) PROFILE=1; shift ;;
 	--only) ONLY="$2"; shift 2 ;;
+	--ingress) INGRESS="$2"; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) usage 2 ;;
 	esac
@@ -386,7 +391,7 @@ setup_enter() {
 	xm-*)
 		xm_nsexec "$NS_A" sysctl -qw net.mptcp.enabled=0
 		# one daemon for the xmptcp block, started and stopped with it
-		[[ -n "${XM_DAEMON_PID[$NS_A]:-}" ]] || xm_daemon_start "$NS_A" >/dev/null
+		[[ -n "${XM_DAEMON_PID[$NS_A]:-}" ]] || xm_daemon_start "$NS_A" --ingress "$INGRESS" >/dev/null
 		;;
 	*) xm_nsexec "$NS_A" sysctl -qw net.mptcp.enabled=0 ;;
 	esac
@@ -420,6 +425,7 @@ log "== xmptcp benchmark =="
 log "machine: $(nproc) CPUs, Linux $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 log "topology: $NS_A (A) <-> $NS_B (B), one unshaped veth, IPv$FAMILY $ADDR_A <-> $ADDR_B"
+log "xmptcpd --ingress $INGRESS (auto: tc_ingress on the veth)"
 log "congestion control: $CC (both namespaces); goodput ${GOODPUT_SECS}s, connrate ${CONNRATE_SECS}s, $REPS reps interleaved, median"
 log "note: figures on a shared 2-core VM vary from run to run; compare the ratios of one run."
 log ""
@@ -526,7 +532,7 @@ bpf_prog_stats() {
 import json, sys
 mine = int(sys.argv[1])
 for p in json.load(sys.stdin):
-    if p.get("name") in ("xdp_ingress", "tc_egress", "sockops_mptcp"):
+    if p.get("name") in ("xdp_ingress", "tc_ingress", "tc_egress", "sockops_mptcp"):
         who = "mine" if mine in p.get("map_ids", []) else "other"
         print(p["id"], p["name"], p.get("run_cnt", 0), p.get("run_time_ns", 0), who)' "$stats_id"
 }
