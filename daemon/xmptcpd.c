@@ -718,13 +718,15 @@ static json_t *do_status(struct daemon *d)
 	if (!ifs)
 		return NULL;
 	for (ifc = d->ifaces; ifc; ifc = ifc->next) {
-		struct xm_iface_state ks = {.xdp_native = ifc->xdp_native};
+		struct xm_iface_state ks;
 		bool xdp = ifc->ingress == XM_INGRESS_XDP, in_ok, eg_ok, ok;
 		__u32 in_id;
 		int r;
 
 		/* Ask the kernel, not our records: someone may have removed our programs. */
 		r = xm_iface_query(ifc, &ks);
+		if (r < 0)
+			ks.xdp_native = ifc->xdp_native; /* the mode we attached in, at least */
 		in_id = xdp ? ks.xdp_prog_id : ks.tc_ingress_prog_id;
 		in_ok = in_id == (xdp ? d->xdp_prog_id : d->tc_ingress_prog_id);
 		eg_ok = ks.tc_egress_prog_id == d->tc_prog_id;
