@@ -673,7 +673,7 @@ __attribute__((noinline)) int xm_meta_egress_conn(struct __sk_buff *skb, struct 
 	struct xm_tx_maps *m = NULL;
 	struct xm_dss_seg seg;
 	struct bpf_sock *sk;
-	int remap_off = -1, fin;
+	int remap_off = -1, fin, lacks;
 	long csum;
 
 	if (!skb || !c || !e)
@@ -687,13 +687,15 @@ __attribute__((noinline)) int xm_meta_egress_conn(struct __sk_buff *skb, struct 
 	tcp_hlen = e->tcp_hlen;
 	rel = e->seq - c->local_isn;
 	len = plen + fin;
-	if (plen || fin) {
+	lacks = xm_egress_lacks_mapping(c, scan, plen, fin);
+	/* the ring serves checksums and remaps only: no lookup for other data */
+	if ((plen || fin) && (lacks || (c->flags & XM_CONN_F_CSUM))) {
 		sk = skb->sk;
 		if (sk)
 			sk = bpf_sk_fullsock(sk);
 		m = xm_txm_get(sk, 0);
 	}
-	if (xm_egress_lacks_mapping(c, scan, plen, fin)) {
+	if (lacks) {
 		seg.seq = e->seq;
 		seg.ack = ack;
 		seg.plen = plen;

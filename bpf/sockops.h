@@ -601,7 +601,8 @@ static __always_inline void xm_so_write_established(struct bpf_sock_ops *skops)
 	seg.fin = fin;
 	seg.acked = skops->bytes_acked;
 	seg.received = skops->bytes_received;
-	xm_dss_seg_map(c, xm_txm_get(skops->sk, plen || fin), &seg,
+	/* a pure ACK has no mapping: no need for the ring */
+	xm_dss_seg_map(c, (plen || fin) ? xm_txm_get(skops->sk, 1) : NULL, &seg,
 		       xm_seq_after_eq(seq, skops->snd_nxt), skops->snd_una - c->local_isn, 1);
 	o.subtype = XM_MPTCP_DSS;
 	#pragma unroll
