@@ -122,3 +122,15 @@ bool test_case_end(void)
 	case_name = NULL;
 	return ok;
 }
+
+int test_load_failed(const char *prog, const char *obj, int err)
+{
+	if (err == -EPERM) {
+		fprintf(stderr, "%s: SKIP: not permitted to load %s (%s)\n", prog, obj,
+			strerror(-err));
+		return TEST_SKIP;
+	}
+	fprintf(stderr, "%s: loading %s failed: %s (run with -v for the verifier log)\n", prog,
+		obj, strerror(-err));
+	return 1;
+}

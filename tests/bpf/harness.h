@@ -60,6 +60,13 @@ bool assert_memeq(const char *file, int line, const void *actual, size_t actual_
 /* Exit 77 (meson: skipped) unless we may load BPF programs: root, or told why. */
 void test_require_bpf(const char *prog);
 
+/*
+ * A skeleton's open_and_load() failed with -err (a negative errno): say so,
+ * naming the object, and return the test's exit status: TEST_SKIP when the
+ * kernel did not permit loading (EPERM), else 1.
+ */
+int test_load_failed(const char *prog, const char *obj, int err);
+
 /* libbpf's messages: warnings always, debug output with -v. */
 void test_setup_libbpf_log(bool verbose);
 

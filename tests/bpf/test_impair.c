@@ -430,12 +430,8 @@ int main(int argc, char **argv)
 	}
 
 	skel = impair_bpf__open_and_load();
-	if (!skel) {
-		err = -errno;
-		fprintf(stderr, "%s: %s loading bpf/impair.bpf.o: %s\n", argv[0],
-			err == -EPERM ? "SKIP: not permitted" : "failed", strerror(-err));
-		return err == -EPERM ? TEST_SKIP : 1;
-	}
+	if (!skel)
+		return test_load_failed(argv[0], "bpf/impair.bpf.o", -errno);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(skel, &cases[i]);
 	impair_bpf__destroy(skel);

@@ -1822,25 +1822,13 @@ int main(int argc, char **argv)
 {
 	struct runner r = {0};
 	size_t i;
-	int err;
 
 	test_require_bpf(argv[0]);
 	test_setup_libbpf_log(argc > 1 && !strcmp(argv[1], "-v"));
 
 	r.skel = xmptcp_bpf__open_and_load();
-	if (!r.skel) {
-		err = -errno;
-		if (err == -EPERM) {
-			fprintf(stderr, "%s: SKIP: not permitted to load BPF (%s)\n", argv[0],
-				strerror(-err));
-			return TEST_SKIP;
-		}
-		fprintf(stderr,
-			"%s: loading bpf/xmptcp.bpf.o failed: %s (run with -v for the verifier "
-			"log)\n",
-			argv[0], strerror(-err));
-		return 1;
-	}
+	if (!r.skel)
+		return test_load_failed(argv[0], "bpf/xmptcp.bpf.o", -errno);
 	r.stats_fd = bpf_map__fd(r.skel->maps.xm_stats);
 	r.conns_fd = bpf_map__fd(r.skel->maps.xm_conns);
 	r.pending_fd = bpf_map__fd(r.skel->maps.xm_pending);
