@@ -673,7 +673,8 @@ __attribute__((noinline)) int xm_meta_egress_conn(struct __sk_buff *skb, struct 
 	struct xm_tx_maps *m = NULL;
 	struct xm_dss_seg seg;
 	struct bpf_sock *sk;
-	int remap_off = -1, fin, lacks;
+	int remap_off = -1, fin, lacks, first = 0;
+	__u32 una = 0;
 	long csum;
 
 	if (!skb || !c || !e)
@@ -693,7 +694,23 @@ __attribute__((noinline)) int xm_meta_egress_conn(struct __sk_buff *skb, struct 
 		sk = skb->sk;
 		if (sk)
 			sk = bpf_sk_fullsock(sk);
-		m = xm_txm_get(sk, 0);
+		m = xm_txm_get(sk, lacks);
+		/*
+		 * A first transmission that lacks a mapping may be one sockops never
+		 * saw: the stack calls it only while option space is left, and
+		 * timestamps with three SACK blocks take all 40 bytes. It is recorded
+		 * here then, or its retransmission would find no first mapping.
+		 * The stack advances snd_nxt only after the segment left this hook.
+		 */
+		if (lacks && sk) {
+			struct bpf_tcp_sock *tp = bpf_tcp_sock(sk);
+
+			if (tp && xm_seq_after_eq(e->seq, tp->snd_nxt)) {
+				first = 1;
+				una = tp->snd_una - c->local_isn;
+				xm_count(XM_STAT_DSS_TX_FIRST_NO_ROOM);
+			}
+		}
 	}
 	if (lacks) {
 		seg.seq = e->seq;
@@ -702,7 +719,7 @@ __attribute__((noinline)) int xm_meta_egress_conn(struct __sk_buff *skb, struct 
 		seg.fin = fin;
 		seg.acked = c->bytes_acked;
 		seg.received = c->bytes_received;
-		xm_dss_seg_map(c, m, &seg, 0, 0, 0);
+		xm_dss_seg_map(c, m, &seg, first, una, 0);
 		remap_off = scan ? xm_egress_remap(skb, l4_off, c, &seg, &remapped) : -1;
 		if (remap_off < 0) {
 			xm_count(XM_STAT_DSS_TX_NO_MAPPING);

@@ -444,6 +444,8 @@ static const struct xm_feature features[] = {
 	HELPER(TC, "sched_cls", l4_csum_replace, "4.1", "keeps the TCP checksum right"),
 	HELPER(TC, "sched_cls", csum_diff, "4.6", "sums the payload for DSS checksums"),
 	HELPER(TC, "sched_cls", sk_fullsock, "5.1", "finds the socket of an outgoing segment"),
+	HELPER(TC, "sched_cls", tcp_sock, "5.1",
+	       "tells a first transmission sockops never saw from a retransmission"),
 	HELPER(TC, "sched_cls", skb_change_tail, "4.9",
 	       "makes room for the DATA_ACK on a TIME_WAIT socket's ACK"),
 	HELPER(TC, "sched_cls", l3_csum_replace, "4.1", "keeps the IPv4 header checksum right"),

@@ -113,6 +113,9 @@
 	  "unacked mappings dropped from a full xm_tx_maps ring (a retransmission gets a new one)") \
 	X(DSS_TX_MAP_UNKNOWN, "DssTxMapUnknown",                                                   \
 	  "retransmitted segments whose first mapping was not recorded (a new mapping is sent)")  \
+	X(DSS_TX_FIRST_NO_ROOM, "DssTxFirstNoRoom",                                                   \
+	  "first transmissions sockops never saw (no option space left at all), recorded in "      \
+	  "xm_tx_maps by tc_egress for their retransmissions")                                      \
 	X(LINGER_DATA_ACK, "LingerDataAckTx",                                                      \
 	  "DATA_ACKs added to the ACKs of a TIME_WAIT socket (it closed before the peer's "        \
 	  "DATA_FIN)")                                                                              \

@@ -12,6 +12,15 @@
 # would have to share clsact with tc_egress, whose TC_ACT_OK ends the filter
 # chain, and it would see packets before xmptcp rewrites them.
 #
+# Then MPTCP through the same path, bulk both ways at once, in both roles,
+# with MTU-sized segments (TSO/GSO/GRO off on every veth end): the holes the
+# drops leave give each side's data segments SACK blocks (timestamps and three
+# blocks leave no option space, and the stack then skips sockops), and the
+# drops make it retransmit. Every segment must keep the mapping of its first
+# transmission (DssTxMapUnknown, DssTxNoMapping, DssTxRetransSpan stay 0)
+# and the kernel peer must see no mapping it refuses (its DSS, fallback,
+# checksum and reset counters stay 0).
+#
 # Why TcpRetransSegs must rise: a TC egress drop with TC_ACT_SHOT reports
 # NET_XMIT_DROP to the sending TCP, which keeps the segment and sends it again
 # at once, never seeing a loss. A drop that behaves like the wire (the stack
@@ -21,8 +30,23 @@
 source "$(dirname "$0")/lib.sh"
 
 BYTES=$((16 * 1024 * 1024))
+MP_BYTES=$((16 * 1024 * 1024)) # each way, per MPTCP transfer
+if [[ "${VMTEST_GUEST:-0}" == 1 ]]; then
+	BYTES=$((4 * 1024 * 1024))
+	MP_BYTES=$((4 * 1024 * 1024))
+	XM_XFER_TIMEOUT=120
+fi
 PPM=10000 # 1%
 RATE=200mbit
+
+# The kernel peer's counters that must not move, lossy path or not.
+PEER_ZERO=(MPCapableFallbackACK MPCapableFallbackSYNACK MPCapableDataFallback
+	DSSNotMatching DSSCorruptionFallback DSSCorruptionReset DssFallback
+	InfiniteMapRx DataCsumErr MPRstRx MPRstTx MPFailRx MPFastcloseRx MPFastcloseTx FallbackFailed)
+# Ours.
+OUR_ZERO=(KeyQueueEmpty ConnTableFull DssTxNoMapping DssTxRetransSpan DssTxMapEvicted
+	DssTxMapUnknown MPCapableFallbackSYNACK MPCapableNotManaged MPCapableFallbackACK
+	DssChecksumTxFailed LingerDataAckFailed EventsLost)
 
 IMPAIR_PIDS=()
 IMPAIR_LOGS=()
@@ -63,10 +87,84 @@ impair_stop() {
 	done
 }
 
+# offloads_off: TSO, GSO and GRO off on every veth end, so that the drops hit
+# single segments, as on a wire, not 64 KiB aggregates.
+offloads_off() {
+	local ns
+	for ns in "$XM_NS_A:xm1" "$XM_NS_B:xm1" "$XM_NS_M:a1" "$XM_NS_M:b1"; do
+		xm_nsexec "${ns%%:*}" ethtool -K "${ns#*:}" tso off gso off gro off >/dev/null
+	done
+}
+
+# mptcp_lossy ROLE: MP_BYTES each way at once over the lossy path, our
+# unmodified TCP end against a kernel MPTCP one, with every check.
+mptcp_lossy() {
+	local role="$1" tag="lossy4-mptcp-$1-bidir" n rc=0
+	# shellcheck disable=SC2034 # read through namerefs (xm_snap_*)
+	declare -A KB0=() KB1=() S0=() S1=()
+	# an earlier connection's entry may still linger (its close counts then)
+	xm_wait_until 10 no_state_left || { xm_err "$tag: state of an earlier connection left"; return 1; }
+	xm_snap_kernel "$XM_NS_B" KB0
+	xm_snap_stats "$XM_NS_A" S0 || return 1
+	if [[ "$role" == client ]]; then
+		xm_transfer_bidir "$tag" "$XM_NS_B" mptcp "$XM_NS_A" tcp "$(xm_addr4 1 b)" \
+			"$MP_BYTES" "$MP_BYTES" || rc=1
+	else
+		xm_transfer_bidir "$tag" "$XM_NS_A" tcp "$XM_NS_B" mptcp "$(xm_addr4 1 a)" \
+			"$MP_BYTES" "$MP_BYTES" || rc=1
+	fi
+	# The state goes when the socket closes (server role: after the peer's
+	# DATA_FIN, its RST may come later).
+	if ((rc == 0)) && ! xm_wait_until 10 no_state_left; then
+		xm_ctl "$XM_NS_A" conn show >&2 || true
+		xm_err "$tag: connection state left 10s after the transfer"
+		rc=1
+	fi
+	xm_snap_kernel "$XM_NS_B" KB1
+	xm_snap_stats "$XM_NS_A" S1 || return 1
+	if ((rc != 0)); then
+		xm_err "$tag: peer deltas: DSSNotMatching +$(xm_snap_delta KB1 KB0 MPTcpExtDSSNotMatching)" \
+			"DssFallback +$(xm_snap_delta KB1 KB0 MPTcpExtDssFallback)," \
+			"ours: DssTxMapUnknown +$(xm_snap_delta S1 S0 DssTxMapUnknown)" \
+			"DssTxNoMapping +$(xm_snap_delta S1 S0 DssTxNoMapping)"
+		return 1
+	fi
+	if [[ "$role" == client ]]; then
+		xm_assert_eq "$tag: the kernel server's socket is MPTCP (MPTCP_INFO)" mptcp "$XM_XFER_SERVER_MODE"
+	else
+		xm_assert_eq "$tag: the kernel client's socket is MPTCP (MPTCP_INFO)" mptcp "$XM_XFER_CLIENT_MODE"
+	fi
+	for n in "${PEER_ZERO[@]}"; do
+		xm_assert_eq "$tag: peer $n rose by" 0 "$(xm_snap_delta KB1 KB0 "MPTcpExt$n")"
+	done
+	for n in "${OUR_ZERO[@]}"; do
+		xm_assert_eq "$tag: our $n rose by" 0 "$(xm_snap_delta S1 S0 "$n")"
+	done
+	for n in ConnEstablished DataFinRx DataFinTx ConnClosed; do
+		xm_assert_eq "$tag: our $n rose by" 1 "$(xm_snap_delta S1 S0 "$n")"
+	done
+	xm_assert_ge "$tag: the peer retransmitted (TcpRetransSegs rose by)" \
+		"$(xm_snap_delta KB1 KB0 TcpRetransSegs)" 1
+	xm_log "$tag: ours: DssTxRetransMapped +$(xm_snap_delta S1 S0 DssTxRetransMapped)," \
+		"DssTxSackReplaced +$(xm_snap_delta S1 S0 DssTxSackReplaced)," \
+		"DssTxFirstNoRoom +$(xm_snap_delta S1 S0 DssTxFirstNoRoom)," \
+		"DssTxCompact +$(xm_snap_delta S1 S0 DssTxCompact)"
+}
+
+# no_state_left: nothing of a connection in A's maps or `conn show`.
+no_state_left() {
+	local m
+	for m in xm_conns xm_pending; do
+		[[ "$(xm_ctl "$XM_NS_A" -j map dump "$m")" == *'"entries": []'* ]] || return 1
+	done
+	[[ "$(xm_ctl "$XM_NS_A" conn show | wc -l)" == 1 ]]
+}
+
 main() {
 	local re_a0 re_b0 re_a1 re_b1 ds_a0 ds_b0 ds_a1 ds_b1
 
 	xm_init
+	xm_require_cmd ethtool
 	xm_require_build "$XM_IMPAIR"
 	xm_topology 1 middle
 	xm_daemon_start "$XM_NS_A"
@@ -84,8 +182,10 @@ main() {
 	xm_transfer lossy4-a-to-b "$XM_NS_B" tcp "$XM_NS_A" tcp "$(xm_addr4 1 b)" "$BYTES"
 	xm_transfer lossy4-b-to-a "$XM_NS_A" tcp "$XM_NS_B" tcp "$(xm_addr4 1 a)" "$BYTES"
 	xm_transfer lossy6-a-to-b "$XM_NS_B" tcp "$XM_NS_A" tcp "$(xm_addr6 1 b)" "$BYTES"
-	# A kernel MPTCP client that falls back must survive the same path.
+	# A kernel MPTCP client: our datapath makes it MPTCP (server role).
 	xm_transfer lossy4-mptcp-b-to-a "$XM_NS_A" tcp "$XM_NS_B" mptcp "$(xm_addr4 1 a)" "$BYTES"
+	xm_assert_eq "lossy4-mptcp-b-to-a: the kernel client's socket is MPTCP (MPTCP_INFO)" \
+		mptcp "$XM_XFER_CLIENT_MODE"
 
 	re_a1="$(xm_nstat "$XM_NS_A" TcpRetransSegs)"
 	re_b1="$(xm_nstat "$XM_NS_B" TcpRetransSegs)"
@@ -96,6 +196,11 @@ main() {
 	# A duplicated data segment makes the receiver send a D-SACK (RFC 2883).
 	xm_assert_ge "the path does duplicate: D-SACKs received by A and B rose by" \
 		"$((ds_a1 - ds_a0 + ds_b1 - ds_b0))" 1
+
+	offloads_off
+	xm_log "TSO/GSO/GRO off on every veth end for the MPTCP transfers both ways"
+	mptcp_lossy client
+	mptcp_lossy server
 
 	xm_assert_ok "xmptcpd still answers" xm_ctl "$XM_NS_A" status
 	impair_stop
