@@ -5,7 +5,7 @@
     xfer.py serve --tcp|--mptcp --port P --sha256-out FILE [--ready-file F]
                   [--send-bytes M --seed S2] [--hold SEC --hold-file F]
     xfer.py send  --tcp|--mptcp --to ADDR --port P --bytes N --seed S [--sha256-out FILE]
-                  [--bidir] [--hold SEC --hold-file F]
+                  [--bidir] [--hold SEC --hold-file F] [--pause-at N --pause-file F]
 
 `send` streams N deterministic pseudo-random bytes (random.Random(seed)),
 half-closes, and waits for the server's summary. `serve` accepts one
@@ -32,6 +32,11 @@ one side's RX with the other's TX.
 "LOCAL_ADDR LOCAL_PORT REMOTE_ADDR REMOTE_PORT") and keep the connection open
 and idle for SEC seconds before any data moves, so that a test can look at
 it (mptcpctl conn show) while it is established.
+
+`--pause-at N --pause-file F` (send --bidir): after the first N bytes are
+written to the socket, create F and stop sending until F is removed (at most
+--timeout seconds), then send the rest. A test uses it to change the path
+(a blackout, say) at a known point of the data, whatever the machine's load.
 """
 import argparse
 import hashlib
@@ -92,19 +97,38 @@ def hold(sock, args):
     time.sleep(args.hold)
 
 
-def stream_out(sock, nbytes, seed, result):
-    """Send nbytes of random.Random(seed), then half-close; result gets the hash."""
+def pause(at, path, timeout):
+    """--pause-at: announce the pause in path, then wait for its removal."""
+    with open(path + ".tmp", "w", encoding="ascii") as f:
+        f.write(f"{at}\n")
+    os.replace(path + ".tmp", path)
+    log(f"paused after {at} bytes until {path} is removed")
+    deadline = time.monotonic() + timeout
+    while os.path.exists(path):
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{path} still there after {timeout}s (--pause-file)")
+        time.sleep(0.01)
+
+
+def stream_out(sock, nbytes, seed, result, pause_at=None, pause_file=None, timeout=60.0):
+    """Send nbytes of random.Random(seed), then half-close; result gets the hash.
+    With pause_at, stop once after that many bytes (see --pause-at)."""
     rng = random.Random(seed)
     h = hashlib.sha256()
     left = nbytes
     try:
         while left > 0:
-            buf = rng.randbytes(min(CHUNK, left))
+            n = min(CHUNK, left)
+            if pause_at is not None and nbytes - left < pause_at:
+                n = min(n, pause_at - (nbytes - left))
+            buf = rng.randbytes(n)
             h.update(buf)
             sock.sendall(buf)
             left -= len(buf)
+            if pause_at is not None and nbytes - left == pause_at:
+                pause(pause_at, pause_file, timeout)
         sock.shutdown(socket.SHUT_WR)
-    except OSError as e:
+    except (OSError, TimeoutError) as e:
         result["error"] = f"send failed after {nbytes - left} of {nbytes} bytes: {e}"
     result["sha"] = h.hexdigest()
     result["sent"] = nbytes - left
@@ -153,14 +177,16 @@ def stream_in(sock, expect=None):
     return h.hexdigest(), n, None
 
 
-def bidir(sock, tx_bytes, seed, mptcp, out_path, who, peer_seed=None):
+def bidir(sock, tx_bytes, seed, mptcp, out_path, who, peer_seed=None, pause_at=None,
+          pause_file=None, timeout=60.0):
     """Both directions at once (see the module doc). Exits non-zero on an
     error: 3 when a received byte is wrong (--peer-seed), 1 otherwise."""
     mode = mode_of(sock, mptcp)
     ismp = is_mptcp_of(sock, mptcp)
     res = {}
     t0 = time.monotonic()
-    th = threading.Thread(target=stream_out, args=(sock, tx_bytes, seed, res))
+    th = threading.Thread(target=stream_out, args=(sock, tx_bytes, seed, res, pause_at,
+                                                   pause_file, timeout))
     th.start()
     rx_sha, rx_n, err = stream_in(sock, Expect(peer_seed) if peer_seed is not None else None)
     if err and err.startswith("CORRUPT"):
@@ -269,7 +295,8 @@ def send(args):
     sock = connect(args)
     hold(sock, args)
     if args.bidir:
-        bidir(sock, args.bytes, args.seed, args.mptcp, args.sha256_out, "send", args.peer_seed)
+        bidir(sock, args.bytes, args.seed, args.mptcp, args.sha256_out, "send", args.peer_seed,
+              args.pause_at, args.pause_file, args.timeout)
         return
     ismp = is_mptcp_of(sock, args.mptcp)
     rng = random.Random(args.seed)
@@ -341,7 +368,19 @@ def main():
     sub.choices["send"].add_argument("--bidir", action="store_true",
                                      help="both directions: read the server's stream "
                                      "(serve --send-bytes) while sending")
+    sub.choices["send"].add_argument("--pause-at", type=int, metavar="N",
+                                     help="with --bidir: after N bytes, create --pause-file "
+                                     "and wait for its removal")
+    sub.choices["send"].add_argument("--pause-file", metavar="FILE")
     args = p.parse_args()
+    if args.cmd == "send" and (args.pause_at is None) != (args.pause_file is None):
+        p.error("--pause-at and --pause-file go together")
+    if args.cmd == "send" and args.pause_at is not None:
+        if not args.bidir:
+            p.error("--pause-at needs --bidir")
+        if not 0 < args.pause_at < args.bytes:
+            p.error(f"--pause-at must be between 1 and --bytes - 1 ({args.bytes - 1}), "
+                    f"not {args.pause_at}")
     if args.cmd == "serve":
         serve(args)
     else:
