@@ -121,7 +121,7 @@ PEER_ZERO=(MPCapableFallbackACK MPCapableFallbackSYNACK MPCapableDataFallback
 # (Not DssTxNoSpace / DssTxCompact: SACK blocks take option space under loss,
 # and tc_egress then gives the segment its mapping; DssTxNoMapping may not move.)
 OUR_ZERO=(KeyQueueEmpty ConnTableFull DssTxNoMapping DssTxRetransSpan DssTxMapEvicted
-	MPCapableFallbackSYNACK MPCapableNotManaged MPCapableFallbackACK
+	DssTxMapUnknown MPCapableFallbackSYNACK MPCapableNotManaged MPCapableFallbackACK
 	MPFastcloseTx EventsLost LingerDataAckFailed)
 # Logged after every transfer when non-zero.
 PEER_LOG=(MPTCPRetrans WinProbe DuplicateData OFOQueue MPRstTx MPFastcloseTx AddAddr)
