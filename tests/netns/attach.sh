@@ -231,7 +231,7 @@ main() {
 	xm_transfer_bidir ingress-xdp "$XM_NS_B" mptcp "$XM_NS_A" tcp "$(xm_addr4 1 b)" \
 		"$bytes" "$bytes" || return 1
 	xm_assert_eq "the kernel server's socket is MPTCP (MPTCP_INFO)" mptcp "$XM_XFER_SERVER_MODE"
-	xm_assert_eq "the kernel server's TCP_IS_MPTCP while open" 1 "$XM_XFER_SERVER_ISMPTCP"
+	xm_assert_is_mptcp "the kernel server's TCP_IS_MPTCP while open" 1 "$XM_XFER_SERVER_ISMPTCP"
 	xm_assert_ge "RxTcp rose by (XDP saw the peer's segments)" \
 		"$(($(xm_stat "$XM_NS_A" RxTcp) - rx0))" 1000
 	xm_daemon_stop "$XM_NS_A"
