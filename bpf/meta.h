@@ -694,23 +694,28 @@ __attribute__((noinline)) int xm_meta_egress_conn(struct __sk_buff *skb, struct 
 		sk = skb->sk;
 		if (sk)
 			sk = bpf_sk_fullsock(sk);
-		m = xm_txm_get(sk, lacks);
 		/*
 		 * A first transmission that lacks a mapping may be one sockops never
 		 * saw: the stack calls it only while option space is left, and
 		 * timestamps with three SACK blocks take all 40 bytes. It is recorded
 		 * here then, or its retransmission would find no first mapping.
 		 * The stack advances snd_nxt only after the segment left this hook.
+		 * Without a TCP socket to ask (BPF_PROG_TEST_RUN's stand-in) there
+		 * is no telling, and no ring.
 		 */
 		if (lacks && sk) {
 			struct bpf_tcp_sock *tp = bpf_tcp_sock(sk);
 
-			if (tp && xm_seq_after_eq(e->seq, tp->snd_nxt)) {
+			if (!tp) {
+				sk = NULL;
+			} else if (xm_seq_after_eq(e->seq, tp->snd_nxt)) {
 				first = 1;
 				una = tp->snd_una - c->local_isn;
-				xm_count(XM_STAT_DSS_TX_FIRST_NO_ROOM);
+				if (scan && !scan->n_mptcp)
+					xm_count(XM_STAT_DSS_TX_FIRST_NO_ROOM);
 			}
 		}
+		m = xm_txm_get(sk, lacks);
 	}
 	if (lacks) {
 		seg.seq = e->seq;
@@ -719,7 +724,12 @@ __attribute__((noinline)) int xm_meta_egress_conn(struct __sk_buff *skb, struct 
 		seg.fin = fin;
 		seg.acked = c->bytes_acked;
 		seg.received = c->bytes_received;
-		xm_dss_seg_map(c, m, &seg, first, una, 0);
+		/*
+		 * Count the retransmission outcomes here only when sockops wrote no
+		 * option into this segment (with a bare DATA_ACK placeholder it
+		 * did, recorded a first transmission and counted the rest itself).
+		 */
+		xm_dss_seg_map(c, m, &seg, first, una, scan && !scan->n_mptcp);
 		remap_off = scan ? xm_egress_remap(skb, l4_off, c, &seg, &remapped) : -1;
 		if (remap_off < 0) {
 			xm_count(XM_STAT_DSS_TX_NO_MAPPING);
