@@ -92,7 +92,7 @@ static __always_inline void xm_dss_seg_map(const struct xm_conn *c, struct xm_tx
 					   struct xm_dss_seg *s, int first, __u32 una, int count)
 {
 	__u32 rel = s->seq - c->local_isn, len = s->plen + !!s->fin;
-	struct xm_tx_map *r;
+	struct xm_txr_map r;
 
 	s->map_ssn = rel;
 	s->map_len = (__u16)len;
@@ -101,16 +101,15 @@ static __always_inline void xm_dss_seg_map(const struct xm_conn *c, struct xm_tx
 	if (!m || !(s->plen || s->fin))
 		return;
 	if (first) {
-		xm_txm_add(m, rel, len, una);
+		xm_txm_add(m, c, rel, len, una);
 		return;
 	}
-	r = xm_txm_find(m, rel);
-	if (!r) {
+	if (xm_txr_find(m, rel, &r)) {
 		if (count)
 			xm_count(XM_STAT_DSS_TX_MAP_UNKNOWN);
 		return;
 	}
-	if (xm_seq_after(rel + len, xm_txm_rec_end(r))) {
+	if (xm_seq_after(rel + len, r.ssn + r.len)) {
 		/*
 		 * Collapsed on retransmission across two first transmissions
 		 * (xmptcpd turns tcp_retrans_collapse off, but a namespace may
@@ -122,14 +121,14 @@ static __always_inline void xm_dss_seg_map(const struct xm_conn *c, struct xm_tx
 			xm_count(XM_STAT_DSS_TX_SPAN);
 		return;
 	}
-	if (count && (r->ssn != rel || r->len != len))
+	if (count && (r.ssn != rel || r.len != len))
 		xm_count(XM_STAT_DSS_TX_REMAPPED);
-	s->map_ssn = r->ssn;
-	s->map_len = r->len;
-	s->map_csum = r->csum;
+	s->map_ssn = r.ssn;
+	s->map_len = r.len;
+	s->map_csum = r.csum;
 	/* the DATA_FIN sits at local_fin_seq once it went out (xm_dss_data_fin_sent()) */
 	s->map_fin = (c->flags & XM_CONN_F_DATA_FIN_TX) &&
-		     r->ssn + r->len == c->local_fin_seq - c->local_isn + 1;
+		     r.ssn + r.len == c->local_fin_seq - c->local_isn + 1;
 }
 
 /*

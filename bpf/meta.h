@@ -641,13 +641,8 @@ __attribute__((noinline)) int xm_egress_linger_ack(struct __sk_buff *skb, __u32 
 /* Keep the checksum of the mapping that starts at ssn, for its retransmissions. */
 static __always_inline void xm_egress_csum_keep(struct xm_tx_maps *m, __u32 ssn, __u32 len, long csum)
 {
-	struct xm_tx_map *r;
-
-	if (!m || csum < 0)
-		return;
-	r = xm_txm_find(m, ssn);
-	if (r && r->ssn == ssn && r->len == len)
-		r->csum = (__u16)csum;
+	if (m && csum >= 0)
+		xm_txr_set_csum(m, ssn, len, (__u16)csum);
 }
 
 /* What egress needs of a segment, read out before any helper moves the packet. */

@@ -582,7 +582,7 @@ static __always_inline void xm_so_write_established(struct bpf_sock_ops *skops)
 
 			/* the implicit mapping (DSN = IDSN + 1, subflow seq 1), for retransmissions */
 			if (m && xm_seq_after_eq(seq, skops->snd_nxt))
-				xm_txm_add(m, 1, plen, skops->snd_una - c->local_isn);
+				xm_txm_add(m, c, 1, plen, skops->snd_una - c->local_isn);
 			o.mpc.has_data_len = 1;
 			o.mpc.data_len = (__u16)plen;
 			o.mpc.has_csum = csum; /* zero here, filled in by tc_egress (meta.h) */

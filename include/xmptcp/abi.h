@@ -320,22 +320,26 @@ XM_ASSERT_SIZE(struct xm_sk_mptcp, 8);
 
 /*
  * The DSS mappings a socket sent (map xm_tx_maps, BPF_MAP_TYPE_SK_STORAGE;
- * bpf/txmap.h). A retransmission must carry the mapping of the original
- * transmission: the stack retransmits pieces of what it sent (the segment
- * the peer lost out of a 64 KiB TSO burst, the part of it left unacked), and
- * a kernel peer that is in the middle of the original mapping takes a
- * different one over those bytes for a broken stream (MPTcpExtDSSNotMatching)
- * and falls back to TCP. A ring in subflow sequence order, oldest first;
- * records the peer acked are dropped as new ones come. Freed with the socket.
+ * include/xmptcp/txring.h). A retransmission must carry the mapping of the
+ * original transmission: the stack retransmits pieces of what it sent (the
+ * segment the peer lost out of a 64 KiB TSO burst, the part of it left
+ * unacked), and a kernel peer that is in the middle of the original mapping
+ * takes a different one over those bytes for a broken stream
+ * (MPTcpExtDSSNotMatching) and falls back to TCP. A ring of runs in subflow
+ * sequence order, oldest first; runs the peer acked are dropped as new ones
+ * come. Freed with the socket.
  */
-#define XM_TX_MAPS 512 /* a power of two: in flight, 512 TSO bursts or segments */
+#define XM_TX_MAPS 512 /* a power of two: in flight, 512 runs of equal mappings */
 
+/* count mappings of len bytes each, back to back from ssn (txring.h) */
 struct xm_tx_map {
-	__u32 ssn;  /* subflow sequence number, relative to the ISN (as in the DSS) */
-	__u16 len;  /* data-level length, DATA_FIN included */
-	__u16 csum; /* DSS checksum as on the wire (network order); 0 until TC computed it */
+	__u32 ssn;   /* subflow sequence number, relative to the ISN (as in the DSS) */
+	__u16 len;   /* data-level length of each mapping, DATA_FIN included */
+	__u16 csum;  /* count 1: DSS checksum as on the wire (network order), 0 until TC computed it */
+	__u16 count; /* mappings in the run; more than 1 only without DSS checksums */
+	__u16 pad;
 };
-XM_ASSERT_SIZE(struct xm_tx_map, 8);
+XM_ASSERT_SIZE(struct xm_tx_map, 12);
 
 struct xm_tx_maps {
 	__u32 head;  /* oldest record: rec[head % XM_TX_MAPS]; head and tail run freely */
@@ -344,7 +348,7 @@ struct xm_tx_maps {
 	__u32 flags; /* XM_TX_MAPS_F_* */
 	struct xm_tx_map rec[XM_TX_MAPS];
 };
-XM_ASSERT_SIZE(struct xm_tx_maps, 16 + 8 * XM_TX_MAPS);
+XM_ASSERT_SIZE(struct xm_tx_maps, 16 + 12 * XM_TX_MAPS);
 
 #define XM_TX_MAPS_F_INIT 0x1 /* end is set: the first mapping was recorded */
 

@@ -13,6 +13,7 @@
 # chain, and it would see packets before xmptcp rewrites them.
 #
 # Then MPTCP through the same path, bulk both ways at once, in both roles,
+# over IPv4 and IPv6,
 # with MTU-sized segments (TSO/GSO/GRO off on every veth end): the holes the
 # drops leave give each side's data segments SACK blocks (timestamps and three
 # blocks leave no option space, and the stack then skips sockops), and the
@@ -96,10 +97,11 @@ offloads_off() {
 	done
 }
 
-# mptcp_lossy ROLE: MP_BYTES each way at once over the lossy path, our
-# unmodified TCP end against a kernel MPTCP one, with every check.
+# mptcp_lossy ROLE FAMILY: MP_BYTES each way at once over the lossy path, our
+# unmodified TCP end against a kernel MPTCP one, over IPv4 or IPv6 (4 or 6),
+# with every check.
 mptcp_lossy() {
-	local role="$1" tag="lossy4-mptcp-$1-bidir" n rc=0
+	local role="$1" fam="$2" tag="lossy$2-mptcp-$1-bidir" n rc=0
 	# shellcheck disable=SC2034 # read through namerefs (xm_snap_*)
 	declare -A KB0=() KB1=() S0=() S1=()
 	# an earlier connection's entry may still linger (its close counts then)
@@ -107,10 +109,10 @@ mptcp_lossy() {
 	xm_snap_kernel "$XM_NS_B" KB0
 	xm_snap_stats "$XM_NS_A" S0 || return 1
 	if [[ "$role" == client ]]; then
-		xm_transfer_bidir "$tag" "$XM_NS_B" mptcp "$XM_NS_A" tcp "$(xm_addr4 1 b)" \
+		xm_transfer_bidir "$tag" "$XM_NS_B" mptcp "$XM_NS_A" tcp "$(xm_addr"$fam" 1 b)" \
 			"$MP_BYTES" "$MP_BYTES" || rc=1
 	else
-		xm_transfer_bidir "$tag" "$XM_NS_A" tcp "$XM_NS_B" mptcp "$(xm_addr4 1 a)" \
+		xm_transfer_bidir "$tag" "$XM_NS_A" tcp "$XM_NS_B" mptcp "$(xm_addr"$fam" 1 a)" \
 			"$MP_BYTES" "$MP_BYTES" || rc=1
 	fi
 	# The state goes when the socket closes (server role: after the peer's
@@ -126,7 +128,8 @@ mptcp_lossy() {
 		xm_err "$tag: peer deltas: DSSNotMatching +$(xm_snap_delta KB1 KB0 MPTcpExtDSSNotMatching)" \
 			"DssFallback +$(xm_snap_delta KB1 KB0 MPTcpExtDssFallback)," \
 			"ours: DssTxMapUnknown +$(xm_snap_delta S1 S0 DssTxMapUnknown)" \
-			"DssTxNoMapping +$(xm_snap_delta S1 S0 DssTxNoMapping)"
+			"DssTxNoMapping +$(xm_snap_delta S1 S0 DssTxNoMapping)" \
+			"DssTxMapEvicted +$(xm_snap_delta S1 S0 DssTxMapEvicted)"
 		return 1
 	fi
 	if [[ "$role" == client ]]; then
@@ -199,8 +202,10 @@ main() {
 
 	offloads_off
 	xm_log "TSO/GSO/GRO off on every veth end for the MPTCP transfers both ways"
-	mptcp_lossy client
-	mptcp_lossy server
+	mptcp_lossy client 4
+	mptcp_lossy server 4
+	mptcp_lossy client 6
+	mptcp_lossy server 6
 
 	xm_assert_ok "xmptcpd still answers" xm_ctl "$XM_NS_A" status
 	impair_stop

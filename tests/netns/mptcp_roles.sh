@@ -30,7 +30,7 @@ BIG="${XM_ROLES_BIG:-$((256 * 1024 * 1024))}"
 SMALL="${XM_ROLES_SMALL:-$((32 * 1024 * 1024))}"
 # In a vmtest guest (TCG, 7-18x slower) the same cases at 16 / 4 MiB (at
 # 32 / 8 MiB the test took 17 min on 6.12): still thousands of MTU-sized
-# segments with offloads off, more than the 512-record xm_tx_maps ring holds.
+# segments with offloads off.
 if [[ "${VMTEST_GUEST:-0}" == 1 ]]; then
 	BIG="${XM_ROLES_BIG:-$((16 * 1024 * 1024))}"
 	SMALL="${XM_ROLES_SMALL:-$((4 * 1024 * 1024))}"
