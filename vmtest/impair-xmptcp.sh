@@ -187,15 +187,6 @@ setup_paths() {
 	# When multipath comes: B's endpoints / A's announcements for the joins go here.
 }
 
-# no_state: nothing of a connection left on A.
-no_state() {
-	local m
-	for m in xm_conns xm_pending; do
-		[[ "$(xm_ctl "$XM_NS_A" -j map dump "$m")" == *'"entries": []'* ]] || return 1
-	done
-	[[ "$(xm_ctl "$XM_NS_A" conn show | wc -l)" == 1 ]]
-}
-
 # flap_helper PAUSEFILE: the bulk sender (xfer.py --pause-at) creates
 # PAUSEFILE after the first FLAP_AT bytes and waits; black out path 1 both
 # ways, let the sender go on (remove PAUSEFILE), restore the path FLAP_FOR s
@@ -258,7 +249,7 @@ run_xfer() {
 	((rc == 0)) || CASE_BAD=1
 	# The state must go once both sockets closed (our side may wait for the
 	# peer's FIN or its ACK, retransmitted over the impaired path).
-	if xm_wait_until 30 no_state; then
+	if xm_wait_until 30 xm_no_conn_state "$XM_NS_A"; then
 		xm_log "ok: $tag: xm_conns, xm_pending and conn show empty after the transfer"
 	else
 		xm_err "$tag: connection state left 30s after the transfer:"
@@ -269,7 +260,7 @@ run_xfer() {
 		local port=$((XM_XFER_PORT - 1))
 		xm_nsexec "$XM_NS_A" ss -K -tn "( sport = :$port or dport = :$port )" >/dev/null 2>&1 || true
 		xm_nsexec "$XM_NS_B" ss -K -tn "( sport = :$port or dport = :$port )" >/dev/null 2>&1 || true
-		if xm_wait_until 10 no_state; then
+		if xm_wait_until 10 xm_no_conn_state "$XM_NS_A"; then
 			xm_log "$tag: the state went once ss -K aborted the sockets of port $port"
 		else
 			xm_err "$tag: state still left after ss -K of port $port"

@@ -105,7 +105,7 @@ mptcp_lossy() {
 	# shellcheck disable=SC2034 # read through namerefs (xm_snap_*)
 	declare -A KB0=() KB1=() S0=() S1=()
 	# an earlier connection's entry may still linger (its close counts then)
-	xm_wait_until 10 no_state_left || { xm_err "$tag: state of an earlier connection left"; return 1; }
+	xm_wait_until 10 xm_no_conn_state "$XM_NS_A" || { xm_err "$tag: state of an earlier connection left"; return 1; }
 	xm_snap_kernel "$XM_NS_B" KB0
 	xm_snap_stats "$XM_NS_A" S0 || return 1
 	if [[ "$role" == client ]]; then
@@ -117,7 +117,7 @@ mptcp_lossy() {
 	fi
 	# The state goes when the socket closes (server role: after the peer's
 	# DATA_FIN, its RST may come later).
-	if ((rc == 0)) && ! xm_wait_until 10 no_state_left; then
+	if ((rc == 0)) && ! xm_wait_until 10 xm_no_conn_state "$XM_NS_A"; then
 		xm_ctl "$XM_NS_A" conn show >&2 || true
 		xm_err "$tag: connection state left 10s after the transfer"
 		rc=1
@@ -152,15 +152,6 @@ mptcp_lossy() {
 		"DssTxSackReplaced +$(xm_snap_delta S1 S0 DssTxSackReplaced)," \
 		"DssTxFirstNoRoom +$(xm_snap_delta S1 S0 DssTxFirstNoRoom)," \
 		"DssTxCompact +$(xm_snap_delta S1 S0 DssTxCompact)"
-}
-
-# no_state_left: nothing of a connection in A's maps or `conn show`.
-no_state_left() {
-	local m
-	for m in xm_conns xm_pending; do
-		[[ "$(xm_ctl "$XM_NS_A" -j map dump "$m")" == *'"entries": []'* ]] || return 1
-	done
-	[[ "$(xm_ctl "$XM_NS_A" conn show | wc -l)" == 1 ]]
 }
 
 main() {

@@ -750,6 +750,16 @@ xm_transfer_bidir() {
 	xm_log "ok: $name: $c2s bytes up (sha256 ${s[0]:0:12}...) and $s2c down (sha256 ${c[0]:0:12}...) equal, ${XM_XFER_SECONDS}s (server $XM_XFER_SERVER_MODE/$XM_XFER_SERVER_ISMPTCP, client $XM_XFER_CLIENT_MODE/$XM_XFER_CLIENT_ISMPTCP)"
 }
 
+# xm_no_conn_state NS: nothing of any connection is left in NS's datapath:
+# xm_conns and xm_pending are empty and `mptcpctl conn show` lists nothing.
+xm_no_conn_state() {
+	local m
+	for m in xm_conns xm_pending; do
+		[[ "$(xm_ctl "$1" -j map dump "$m")" == *'"entries": []'* ]] || return 1
+	done
+	[[ "$(xm_ctl "$1" conn show | wc -l)" == 1 ]]
+}
+
 # --- kernel MPTCP peer counters -------------------------------------------------
 
 # xm_nstat NS NAME: value of counter NAME of `nstat -az` in NS (0 when absent).
