@@ -13,14 +13,13 @@
 # chain, and it would see packets before xmptcp rewrites them.
 #
 # Then MPTCP through the same path, bulk both ways at once, in both roles,
-# over IPv4 and IPv6,
-# with MTU-sized segments (TSO/GSO/GRO off on every veth end): the holes the
-# drops leave give each side's data segments SACK blocks (timestamps and three
-# blocks leave no option space, and the stack then skips sockops), and the
-# drops make it retransmit. Every segment must keep the mapping of its first
-# transmission (DssTxMapUnknown, DssTxNoMapping, DssTxRetransSpan stay 0)
-# and the kernel peer must see no mapping it refuses (its DSS, fallback,
-# checksum and reset counters stay 0).
+# over IPv4 and IPv6, with MTU-sized segments (TSO/GSO/GRO off on every veth
+# end): the holes the drops leave give each side's data segments SACK blocks
+# (timestamps and three blocks leave no option space, and the stack then
+# skips sockops), and the drops make it retransmit. Every segment must keep
+# the mapping of its first transmission (DssTxMapUnknown, DssTxNoMapping,
+# DssTxRetransSpan, DssTxMapEvicted stay 0) and the kernel peer must see no
+# mapping it refuses (its DSS, fallback, checksum and reset counters stay 0).
 #
 # Why TcpRetransSegs must rise: a TC egress drop with TC_ACT_SHOT reports
 # NET_XMIT_DROP to the sending TCP, which keeps the segment and sends it again
