@@ -13,7 +13,7 @@
 # chain, and it would see packets before xmptcp rewrites them.
 #
 # Then MPTCP through the same path, bulk both ways at once, in both roles,
-# over IPv4 and IPv6, with MTU-sized segments (TSO/GSO/GRO off on every veth
+# over IPv4 (IPv6: XM_IMPAIR_PART=mptcp6, test impair_mptcp6), with MTU-sized segments (TSO/GSO/GRO off on every veth
 # end): the holes the drops leave give each side's data segments SACK blocks
 # (timestamps and three blocks leave no option space, and the stack then
 # skips sockops), and the drops make it retransmit. Every segment must keep
@@ -36,6 +36,12 @@ if [[ "${VMTEST_GUEST:-0}" == 1 ]]; then
 	MP_BYTES=$((4 * 1024 * 1024))
 	XM_XFER_TIMEOUT=120
 fi
+# XM_IMPAIR_PART: "all" (the default: the TCP cases and MPTCP over IPv4) or
+# "mptcp6" (MPTCP over IPv6 only: test impair_mptcp6, in netns-wip, see
+# tests/netns/meson.build).
+PART="${XM_IMPAIR_PART:-all}"
+[[ "$PART" == all || "$PART" == mptcp6 ]] ||
+	{ echo "impair.sh: XM_IMPAIR_PART must be all or mptcp6, not '$PART'" >&2; exit 2; }
 PPM=10000 # 1%
 RATE=200mbit
 
@@ -153,19 +159,10 @@ mptcp_lossy() {
 		"DssTxCompact +$(xm_snap_delta S1 S0 DssTxCompact)"
 }
 
-main() {
+# tcp_cases: plain TCP both ways and over IPv6, and a kernel MPTCP client,
+# through the lossy path; the loss and duplication must be real.
+tcp_cases() {
 	local re_a0 re_b0 re_a1 re_b1 ds_a0 ds_b0 ds_a1 ds_b1
-
-	xm_init
-	xm_require_cmd ethtool
-	xm_require_build "$XM_IMPAIR"
-	xm_topology 1 middle
-	xm_daemon_start "$XM_NS_A"
-	# M's b1 carries A->B, its a1 B->A.
-	xm_shape "$XM_NS_M" b1 "$RATE"
-	xm_shape "$XM_NS_M" a1 "$RATE"
-	impair_start "$XM_NS_M" b1
-	impair_start "$XM_NS_M" a1
 
 	re_a0="$(xm_nstat "$XM_NS_A" TcpRetransSegs)"
 	re_b0="$(xm_nstat "$XM_NS_B" TcpRetransSegs)"
@@ -189,13 +186,31 @@ main() {
 	# A duplicated data segment makes the receiver send a D-SACK (RFC 2883).
 	xm_assert_ge "the path does duplicate: D-SACKs received by A and B rose by" \
 		"$((ds_a1 - ds_a0 + ds_b1 - ds_b0))" 1
+}
 
-	offloads_off
-	xm_log "TSO/GSO/GRO off on every veth end for the MPTCP transfers both ways"
-	mptcp_lossy client 4
-	mptcp_lossy server 4
-	mptcp_lossy client 6
-	mptcp_lossy server 6
+main() {
+	xm_init
+	xm_require_cmd ethtool
+	xm_require_build "$XM_IMPAIR"
+	xm_topology 1 middle
+	xm_daemon_start "$XM_NS_A"
+	# M's b1 carries A->B, its a1 B->A.
+	xm_shape "$XM_NS_M" b1 "$RATE"
+	xm_shape "$XM_NS_M" a1 "$RATE"
+	impair_start "$XM_NS_M" b1
+	impair_start "$XM_NS_M" a1
+
+	if [[ "$PART" == all ]]; then
+		tcp_cases
+		offloads_off
+		xm_log "TSO/GSO/GRO off on every veth end for the MPTCP transfers both ways"
+		mptcp_lossy client 4
+		mptcp_lossy server 4
+	else
+		offloads_off
+		mptcp_lossy client 6
+		mptcp_lossy server 6
+	fi
 
 	xm_assert_ok "xmptcpd still answers" xm_ctl "$XM_NS_A" status
 	impair_stop
