@@ -505,15 +505,30 @@ static __always_inline void xm_so_hdr_opt_len(struct bpf_sock_ops *skops)
 		return;
 	}
 	/*
-	 * The stack asks with no skb when it computes the current MSS: answer
-	 * with the largest option we may write, so full-size segments always
-	 * have room for their DSS. Otherwise reserve what this segment needs;
-	 * skb_len is the payload here, the header is not built yet.
+	 * The stack asks with no skb when it computes the current MSS, and
+	 * sizes segments by the answer: reserve the most any segment may get
+	 * below, the largest DSS or, when timestamps and SACK blocks leave less,
+	 * all that is left. Reserving nothing when the full DSS does not fit
+	 * (one SACK block leaves 16 bytes) made 1436-byte segments that then got
+	 * a 16-byte DSS: 1516 bytes with DF, which the IP layer drops
+	 * (IpFragFails, EMSGSIZE) on every try while the hole stays open, and the
+	 * ACKs they carried with them: both directions stalled. Otherwise
+	 * reserve what this segment needs; skb_len is the payload here, the
+	 * header is not built yet.
 	 */
 	if (xm_so_rst(skops, 0))
 		return;
 	if (skops->args[0] == BPF_WRITE_HDR_TCP_CURRENT_MSS) {
-		bpf_reserve_hdr_opt(skops, XM_DSS_MAX_LEN, 0);
+		int i;
+
+		/*
+		 * The UAPI does not show the space left (remaining_opt_len):
+		 * find it by asking for less and less. It is a multiple of 4.
+		 */
+		#pragma unroll
+		for (i = 0; i < XM_DSS_MAX_LEN / 4; i++)
+			if (!bpf_reserve_hdr_opt(skops, XM_DSS_MAX_LEN - 4 * i, 0))
+				break;
 		return;
 	}
 	if (xm_so_flow(skops, &k))
