@@ -67,6 +67,13 @@ for base in bases:
         total[res] += 1
         if res not in ("OK", "SKIP"):
             print(f"  {res:8} {suite} / {name} ({t.get('duration', 0):.1f}s)")
+            # CI keeps only the tail of the output: the failure's own lines
+            # must be here, not only in the log file.
+            out = (t.get("stdout") or "") + (t.get("stderr") or "")
+            why = [l for l in out.splitlines()
+                   if "FAIL" in l or "CORRUPT" in l or "Error" in l or "error:" in l]
+            for l in why[-8:]:
+                print(f"      | {l[:200]}")
 for suite, s in per.items():
     print(f"  suite {suite:6}: {s['OK']} ok, {s['FAIL'] + s['TIMEOUT'] + s['OTHER']} failed, "
           f"{s['SKIP']} skipped, {s['time']:.1f}s")
