@@ -781,6 +781,34 @@ xm_mptcp_counters() {
 	xm_nsexec "$1" nstat -asz 2>/dev/null | awk '/^MPTcpExt/ && $2 != 0 { printf "    %-36s %s\n", $1, $2 }'
 }
 
+# --- counters that must not move in a clean MPTCP connection ------------------
+#
+# One list each for the tests that check them (impair.sh, mptcp_roles.sh,
+# vmtest/impair-xmptcp.sh); a test adds what holds only for its own cases.
+
+# The kernel peer's MPTcpExt counters (without the prefix): fallbacks, broken
+# mappings, checksum failures, resets it received. Not MPRstTx/MPFastcloseTx:
+# a peer left in LAST-ACK by an earlier case may send them when it times out.
+# shellcheck disable=SC2034 # for the tests that source lib.sh
+XM_PEER_ZERO=(MPCapableFallbackACK MPCapableFallbackSYNACK MPCapableDataFallback
+	DSSNotMatching DSSCorruptionFallback DSSCorruptionReset DssFallback
+	InfiniteMapRx DataCsumErr MPRstRx MPFailRx MPFastcloseRx FallbackFailed)
+# Our datapath's (mptcpctl stats). Not DssTxNoSpace/DssTxCompact: SACK blocks
+# take option space, and tc_egress then gives the segment its mapping
+# (DssTxSackReplaced); DssTxNoMapping counts the segments it could not give
+# one. DssTxMapUnknown: a retransmission with no recorded first mapping goes
+# out under one of its own, and the kernel peer may take its bytes at the
+# wrong data sequence number.
+# shellcheck disable=SC2034 # for the tests that source lib.sh
+XM_OUR_ZERO=(KeyQueueEmpty ConnTableFull DssTxNoMapping DssTxRetransSpan DssTxMapEvicted
+	DssTxMapUnknown MPCapableFallbackSYNACK MPCapableNotManaged MPCapableFallbackACK
+	DssChecksumTxFailed LingerDataAckFailed EventsLost)
+# Our side's kernel (nstat names): no segment beyond the MTU. One built for a
+# smaller header than the options it then got dies in the IP layer (DF:
+# EMSGSIZE) before it reaches TC, on every try (bpf/sockops.h, CURRENT_MSS).
+# shellcheck disable=SC2034 # for the tests that source lib.sh
+XM_STACK_ZERO=(IpFragFails Ip6FragFails)
+
 # --- counter snapshots: every counter in one exec (for slow guests) -------------
 #
 # mptcp_counter / xm_stat read one counter per call: an nsenter + nstat, or

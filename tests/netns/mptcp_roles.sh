@@ -38,24 +38,12 @@ if [[ "${VMTEST_GUEST:-0}" == 1 ]]; then
 fi
 HOLD=1.5
 
-# The peer's counters that must not move in a clean MPTCP connection.
-PEER_ZERO=(MPCapableFallbackACK MPCapableFallbackSYNACK MPCapableDataFallback
-	DSSNotMatching DSSCorruptionFallback DSSCorruptionReset DssFallback
-	InfiniteMapRx DataCsumErr MPRstRx MPRstTx MPFailRx MPFastcloseRx MPFastcloseTx FallbackFailed)
-# Ours that must not move either.
-# (DssTxNoSpace and DssTxCompact may move: SACK blocks take option space, and
-# tc_egress then gives the segment its mapping; DssTxNoMapping may not.)
-# (DssTxMapUnknown too: a retransmission with no recorded first mapping goes
-# out under a mapping of its own, and the kernel peer may take its bytes at the
-# wrong data sequence number. It rose here once: a first transmission whose
-# timestamps and three SACK blocks left no option space reached no sockops
-# callback and was not recorded. tc_egress records those now
-# (DssTxFirstNoRoom); impair.sh makes hundreds of them.)
-OUR_ZERO=(KeyQueueEmpty ConnTableFull DssTxNoMapping DssTxRetransSpan DssTxMapEvicted
-	DssTxMapUnknown MPCapableFallbackSYNACK MPCapableNotManaged MPCapableFallbackACK
-	DssChecksumTxFailed LingerDataAckFailed)
+# The counters that must not move in a clean MPTCP connection (lib.sh); no
+# case here leaves a peer in LAST-ACK, so its resets and fast closes count too.
+PEER_ZERO=("${XM_PEER_ZERO[@]}" MPRstTx MPFastcloseTx)
+OUR_ZERO=("${XM_OUR_ZERO[@]}")
 
-declare -A P0=() O0=()
+declare -A P0=() O0=() K0=()
 
 snap() {
 	local n
@@ -68,10 +56,14 @@ snap() {
 		MPCapableSYNRX MPCapableSYNACKTX MPCapableACKRX "${OUR_ZERO[@]}"; do
 		O0[$n]="$(xm_stat "$XM_NS_A" "$n")"
 	done
+	for n in "${XM_STACK_ZERO[@]}"; do
+		K0[$n]="$(xm_nstat "$XM_NS_A" "$n")"
+	done
 }
 
 peer_delta() { echo $(($(mptcp_counter "$XM_NS_B" "$1") - ${P0[$1]})); }
 our_delta() { echo $(($(xm_stat "$XM_NS_A" "$1") - ${O0[$1]})); }
+stack_delta() { echo $(($(xm_nstat "$XM_NS_A" "$1") - ${K0[$1]})); }
 
 # peer_why TAG: after a failed transfer, what the kernel peer did.
 peer_why() {
@@ -183,6 +175,9 @@ run_case() {
 	done
 	for n in "${OUR_ZERO[@]}"; do
 		xm_assert_eq "$tag: our $n rose by" 0 "$(our_delta "$n")"
+	done
+	for n in "${XM_STACK_ZERO[@]}"; do
+		xm_assert_eq "$tag: our stack's $n rose by" 0 "$(stack_delta "$n")"
 	done
 	xm_log "$tag: our DssTxSackReplaced +$(our_delta DssTxSackReplaced)" \
 		"DssTxFirstNoRoom +$(our_delta DssTxFirstNoRoom) DssTxRetransMapped +$(our_delta DssTxRetransMapped)"
