@@ -404,6 +404,7 @@ daemon_stop_if_running() {
 import json, sys
 print(len(json.load(sys.stdin)["connections"]))' 2>/dev/null || echo '?')"
 		[[ "$left" == 0 ]] || log "  note: xmptcpd still tracks $left connection(s) at the end of the block (orphaned sockets closing)"
+		log "  xmptcpd $(xm_ctl "$NS_A" status 2>/dev/null | grep '^time-wait:' || echo 'time-wait: ?')"
 		xm_daemon_stop "$NS_A" >/dev/null
 	fi
 }

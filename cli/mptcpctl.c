@@ -155,6 +155,10 @@ static int cmd_status(void)
 			       ? "attached"
 			       : "NOT ATTACHED",
 		       jstr(json_object_get(st, "mptcp"), "cgroup"));
+		printf("time-wait: %" JSON_INTEGER_FORMAT " entries swept, %" JSON_INTEGER_FORMAT
+		       " left to a new connection on the same 4-tuple\n",
+		       jint(json_object_get(st, "mptcp"), "linger_removed"),
+		       jint(json_object_get(st, "mptcp"), "linger_reused"));
 		printf("attached:  %s\n", attached ? "yes" : "no");
 		if (json_array_size(ifs)) {
 			printf("\n%-8s %-16s %-12s %-8s %-8s %s\n", "IFINDEX", "NAME", "INGRESS",

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,15 @@ int xm_mptcp_start(struct xm_mptcp *m, struct xmptcp_bpf *skel)
 	unsigned int n;
 	int cg, r;
 
+	/*
+	 * Room for every entry: a sweep that could remove only a batch a second
+	 * fell behind a few thousand short connections a second, and the
+	 * lingering entries would have filled xm_conns (ConnTableFull).
+	 */
+	m->victims_cap = bpf_map__max_entries(skel->maps.xm_conns);
+	m->victims = calloc(m->victims_cap, sizeof(*m->victims));
+	if (!m->victims)
+		return -ENOMEM;
 	r = xm_keys_refill(bpf_map__fd(skel->maps.xm_keys), XM_KEYS_QUEUE_LEN, &n);
 	if (r < 0)
 		return r;
@@ -109,13 +119,27 @@ int xm_mptcp_start(struct xm_mptcp *m, struct xmptcp_bpf *skel)
  * Remove the entries of TIME_WAIT sockets that no longer need to linger
  * (struct xm_conn in abi.h): the peer's DATA_FIN was acked a while ago, or
  * TIME_WAIT is over. Keys first, deletes after: deleting while walking with
- * get_next_key would restart the walk.
+ * get_next_key would restart the walk. One walk visits the whole map.
+ *
+ * A key may belong to a new connection by the time it is deleted: the peer's
+ * RST ends the TIME_WAIT socket (XDP removes its entry then) and connect()
+ * takes the same 4-tuple again within milliseconds under a high connection
+ * rate. Deleting that connection's entry left its data without mappings or
+ * its FIN without the DATA_FIN: the kernel peer fell back (DssFallback) or
+ * waited 60 s for the DATA_FIN, once in about 200 000 connections in
+ * bench/run.sh. So each delete goes by the connection's key, not only the
+ * 4-tuple: look again, then delete and put back what turns out to be another
+ * connection's (the window left is the two syscalls apart).
  */
-#define XM_SWEEP_BATCH 1024
+
+static bool still_lingering(const struct xm_conn *c, const struct xm_linger_victim *v)
+{
+	return (c->flags & XM_CONN_F_LINGER) && c->local_key == v->local_key;
+}
 
 static void linger_sweep(struct xm_mptcp *m, struct xmptcp_bpf *skel)
 {
-	static struct xm_flow_key done[XM_SWEEP_BATCH];
+	struct xm_linger_victim *done = m->victims;
 	int fd = bpf_map__fd(skel->maps.xm_conns);
 	struct xm_flow_key k, next;
 	struct xm_conn c;
@@ -126,19 +150,36 @@ static void linger_sweep(struct xm_mptcp *m, struct xmptcp_bpf *skel)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	while (n < XM_SWEEP_BATCH && bpf_map_get_next_key(fd, prev, &next) == 0) {
+	while (n < m->victims_cap && bpf_map_get_next_key(fd, prev, &next) == 0) {
 		k = next;
 		prev = &k;
 		if (bpf_map_lookup_elem(fd, &k, &c) || !(c.flags & XM_CONN_F_LINGER))
 			continue;
 		idle = now > c.linger_ns ? now - c.linger_ns : 0;
 		if (idle > XM_LINGER_MAX_NS ||
-		    ((c.flags & XM_CONN_F_PEER_DATA_FIN) && idle > XM_LINGER_DONE_NS))
-			done[n++] = k;
+		    ((c.flags & XM_CONN_F_PEER_DATA_FIN) && idle > XM_LINGER_DONE_NS)) {
+			done[n].k = k;
+			done[n].local_key = c.local_key;
+			n++;
+		}
 	}
-	for (i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, &done[i]) == 0)
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &done[i].k, &c))
+			continue;
+		if (!still_lingering(&c, &done[i])) {
+			m->linger_reused++;
+			continue;
+		}
+		if (bpf_map_lookup_and_delete_elem(fd, &done[i].k, &c))
+			continue;
+		if (still_lingering(&c, &done[i])) {
 			m->linger_removed++;
+			continue;
+		}
+		/* taken between the two calls: put the new connection's entry back */
+		bpf_map_update_elem(fd, &done[i].k, &c, BPF_NOEXIST);
+		m->linger_reused++;
+	}
 }
 
 int xm_mptcp_on_timer(struct xm_mptcp *m, struct xmptcp_bpf *skel)
@@ -167,6 +208,9 @@ void xm_mptcp_stop(struct xm_mptcp *m)
 	if (m->timer_fd >= 0)
 		close(m->timer_fd);
 	m->timer_fd = -1;
+	free(m->victims);
+	m->victims = NULL;
+	m->victims_cap = 0;
 }
 
 static const char *state_name(__u8 state)

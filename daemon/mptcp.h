@@ -19,6 +19,12 @@
 /* Every this many refills (1 s), lingering xm_conns entries are swept. */
 #define XM_SWEEP_TICKS 50
 
+/* One lingering xm_conns entry the sweep chose to remove. */
+struct xm_linger_victim {
+	struct xm_flow_key k;
+	uint64_t local_key; /* which connection: each takes a fresh key */
+};
+
 struct xm_mptcp {
 	struct bpf_link *sockops_link;
 	char cgroup[PATH_MAX]; /* where the sockops program is attached */
@@ -28,6 +34,9 @@ struct xm_mptcp {
 	int retrans_collapse_was; /* tcp_retrans_collapse before start, -1: untouched */
 	uint64_t ticks;		  /* refill timer expirations handled */
 	uint64_t linger_removed;  /* lingering xm_conns entries removed by the sweep */
+	uint64_t linger_reused;	  /* ... left alone: a new connection took the 4-tuple */
+	struct xm_linger_victim *victims; /* the sweep's list, one slot per xm_conns entry */
+	unsigned int victims_cap;
 };
 
 /* Before load: size the key queue and tell the datapath which netns it serves. */

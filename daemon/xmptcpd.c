@@ -766,7 +766,7 @@ static json_t *do_status(struct daemon *d)
 	}
 	all = all && d->mptcp.sockops_link;
 	reply = json_pack("{s:b, s:s, s:i, s:I, s:I, s:s, s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I}, "
-			  "s:o, s:{s:s, s:b, s:I}}",
+			  "s:o, s:{s:s, s:b, s:I, s:I, s:I}}",
 			  "ok", 1, "version", XMPTCPD_VERSION, "pid", (int)getpid(), "uptime_s",
 			  (json_int_t)(now.tv_sec - d->started.tv_sec), "netns_inode",
 			  (json_int_t)d->netns_inode, "bpffs", d->bpffs, "pin_dir", d->pin_dir,
@@ -776,7 +776,9 @@ static json_t *do_status(struct daemon *d)
 			  "sockops_mptcp", (json_int_t)d->sockops_prog_id, "interfaces", ifs,
 			  "mptcp", "cgroup", d->mptcp.cgroup, "sockops_attached",
 			  d->mptcp.sockops_link != NULL, "keys_made",
-			  (json_int_t)d->mptcp.keys_pushed);
+			  (json_int_t)d->mptcp.keys_pushed, "linger_removed",
+			  (json_int_t)d->mptcp.linger_removed, "linger_reused",
+			  (json_int_t)d->mptcp.linger_reused);
 	return reply;
 }
 
