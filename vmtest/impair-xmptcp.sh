@@ -50,14 +50,14 @@
 # Each transfer must: arrive intact (SHA-256 and count of every byte, both
 # ends; xfer.py --peer-seed checks each byte as it arrives); be MPTCP at the
 # peer (its socket's MPTCP_INFO and TCP_IS_MPTCP; MPCapableSYNRX and
-# MPCapableACKRX, or MPCapableSYNACKRX, rose); leave the peer's fallback,
-# DSS, checksum, reset and fast-close counters (PEER_ZERO) at 0, and ours
-# (OUR_ZERO) and our stack's IpFragFails (XM_STACK_ZERO) too; count one ConnEstablished, DataFinRx, DataFinTx and
-# ConnClosed; leave nothing in xm_conns, xm_pending or `mptcpctl conn show`
-# once it ended; and show that the impairment was real (ping RTT of each
-# path; netem drops and the sender's retransmissions; the receiver's
-# out-of-order queue; duplicate-data DSACKs; the flap's drops and the
-# sender's timeouts).
+# MPCapableACKRX, or MPCapableSYNACKRX, rose); leave the peer's fallback, DSS,
+# checksum, reset and fast-close counters (PEER_ZERO) at 0, and ours
+# (OUR_ZERO) and our stack's IpFragFails (XM_STACK_ZERO) too; count one
+# ConnEstablished, DataFinRx, DataFinTx and ConnClosed; leave nothing in
+# xm_conns, xm_pending or `mptcpctl conn show` once it ended; and show that
+# the impairment was real (ping RTT of each path; netem drops and the sender's
+# retransmissions; the receiver's out-of-order queue; duplicate-data DSACKs;
+# the flap's drops and the sender's timeouts).
 #
 # Multipath is not built yet: every connection uses one path and the peer
 # must count no MP_JOIN (JOINS=0 below). When joins come, set JOINS and add
