@@ -124,14 +124,15 @@ int xm_mptcp_start(struct xm_mptcp *m, struct xmptcp_bpf *skel)
  * A key may belong to a new connection by the time it is deleted: once the
  * TIME_WAIT socket is gone (the peer's RST ends it, or the namespace had no
  * TIME_WAIT bucket left for it), connect() may take the same 4-tuple again
- * within milliseconds under a high connection rate. Deleting that connection's entry left its data without mappings or
- * its FIN without the DATA_FIN: the kernel peer fell back (DssFallback) or
- * waited 60 s for the DATA_FIN, once in about 200 000 connections in
- * bench/run.sh (which now finds about 100 such keys per 35 000 connections:
- * linger_reused). So each delete goes by the connection's key, not only the
- * 4-tuple: look again, then delete and put back what turns out to be another
- * connection's. The window left: a new connection that takes the 4-tuple
- * between the two calls has no entry for the microseconds until it is back.
+ * within milliseconds under a high connection rate. Deleting that connection's
+ * entry left its data without mappings or its FIN without the DATA_FIN: the
+ * kernel peer fell back (DssFallback) or waited 60 s for the DATA_FIN, once in
+ * about 200 000 connections in bench/run.sh (which now finds about 100 such
+ * keys per 35 000 connections: linger_reused). So each delete goes by the
+ * connection's key, not only the 4-tuple: look again, then delete and put back
+ * what turns out to be another connection's. The window left: a new connection
+ * that takes the 4-tuple between the two calls has no entry for the
+ * microseconds until it is back.
  */
 
 static bool still_lingering(const struct xm_conn *c, const struct xm_linger_victim *v)

@@ -31,10 +31,10 @@ struct xm_mptcp {
 	uint64_t netns_cookie;
 	int timer_fd;
 	uint64_t keys_pushed;
-	int retrans_collapse_was; /* tcp_retrans_collapse before start, -1: untouched */
-	uint64_t ticks;		  /* refill timer expirations handled */
-	uint64_t linger_removed;  /* lingering xm_conns entries removed by the sweep */
-	uint64_t linger_reused;	  /* ... left alone: a new connection took the 4-tuple */
+	int retrans_collapse_was;	  /* tcp_retrans_collapse before start, -1: untouched */
+	uint64_t ticks;			  /* refill timer expirations handled */
+	uint64_t linger_removed;	  /* lingering xm_conns entries removed by the sweep */
+	uint64_t linger_reused;		  /* ... left alone: a new connection took the 4-tuple */
 	struct xm_linger_victim *victims; /* the sweep's list, one slot per xm_conns entry */
 	unsigned int victims_cap;
 };
